@@ -1,0 +1,8 @@
+export { ERROR_CODES, LabError, isLabError, type LabErrorCode, type LabErrorDetails } from './errors.js';
+export { ok, fail, type Result } from './result.js';
+export { parseDuration, formatDuration } from './duration.js';
+export { parseEndpoint, parseEndpoints, formatEndpoint, type Endpoint } from './endpoint.js';
+export { Recorder, type EventListener } from './recorder.js';
+export { ServerBase, listenOn, type LabServer, type ServerBaseOptions } from './server-base.js';
+export { LAB_HEADERS, type ClientRecord, type RequestRecord } from './records.js';
+export type * from './events.js';

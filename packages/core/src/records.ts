@@ -1,0 +1,54 @@
+/**
+ * What the client knows about one request, filled in as it happens. The
+ * origin's stamps (`x-lab-origin-*` response headers) let a client alone see
+ * origin ports even through a proxy it does not control (nginx, HAProxy).
+ */
+export interface ClientRecord {
+  /** `x-lab-request-id`: unique within a run. */
+  id: string;
+  /** ms since the run started. */
+  start: number;
+  end: number | null;
+  status: number | null;
+  /** Socket error code (`ECONNRESET`) or `TIMEOUT`; null on a response. */
+  error: string | null;
+  clientPort: number | null;
+  /** True when the request went out on a socket that had carried one before. */
+  reused: boolean | null;
+  /** From `x-lab-origin-port`: the remote port the origin saw. */
+  originPort: number | null;
+  /** From `x-lab-origin`: which origin answered. */
+  origin: string | null;
+  /** From `x-lab-origin-conn` and `x-lab-origin-nth`. */
+  originConn: number | null;
+  nthOnConn: number | null;
+}
+
+/**
+ * The joined record per request: the heart of every table. Field order and
+ * names are the result-file contract of DESIGN.md; a field a topology cannot
+ * know is `null`, never guessed.
+ */
+export interface RequestRecord {
+  id: string;
+  start: number;
+  end: number | null;
+  status: number | null;
+  error: string | null;
+  clientPort: number | null;
+  reused: boolean | null;
+  upstreamPort: number | null;
+  originPort: number | null;
+  origin: string | null;
+  originConn: number | null;
+  nthOnConn: number | null;
+}
+
+/** Response headers the origin stamps so reuse is visible from outside. */
+export const LAB_HEADERS = {
+  requestId: 'x-lab-request-id',
+  originPort: 'x-lab-origin-port',
+  origin: 'x-lab-origin',
+  originConn: 'x-lab-origin-conn',
+  originNth: 'x-lab-origin-nth',
+} as const;

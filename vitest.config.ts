@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['packages/*/test/**/*.test.ts'],
+    // Real sockets and real idle timeouts: generous per-test limits, and at
+    // most two files at once on the 2-core machines this runs on.
+    testTimeout: 30_000,
+    hookTimeout: 15_000,
+    pool: 'forks',
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+  },
+});
