@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { explainCommand } from './explain.js';
+import { listCommand } from './list.js';
+import { runCommand } from './run.js';
 
 /** Sets the process exit code to at least `code` (commands report 1 for a failed run). */
 export type SetExitCode = (code: number) => void;
 
-/** Each command lives in its own file and adds itself to the program here. */
+/** Each command lives in its own file and adds itself to the program here, one line each. */
 export function registerCommands(program: Command, ctx: CommandContext, setExitCode: SetExitCode): void {
-  void program;
-  void ctx;
-  void setExitCode;
+  program.addCommand(listCommand(ctx));
+  program.addCommand(explainCommand(ctx));
+  program.addCommand(runCommand(ctx, setExitCode));
 }

@@ -1,0 +1,55 @@
+import { Command } from 'commander';
+import { Chalk } from 'chalk';
+import { resolve } from 'node:path';
+import { LabError } from '@keepalive-lab/core';
+import { runToDocument, saveResult, type ResultDocument, type RunProgress } from '@keepalive-lab/scenarios';
+import { renderResult, verdictLine } from '@keepalive-lab/report';
+import type { CommandContext } from '../context.js';
+import type { SetExitCode } from './index.js';
+import { loadAll } from './scenario-refs.js';
+import { progressLine } from '../progress.js';
+
+interface RunFlags {
+  all?: boolean;
+  set: string[];
+  json?: boolean;
+  save: boolean;
+  resultsDir: string;
+  quiet?: boolean;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function runCommand(ctx: CommandContext, setExitCode: SetExitCode): Command {
+  return new Command('run')
+    .description('run scenarios, print tables and the verdict, save a result')
+    .argument('[names...]', 'scenario names or file.yaml paths')
+    .option('--all', 'run every scenario')
+    .option('--set <path=value>', 'override a scenario field (repeatable), e.g. origins.0.keepAliveTimeout=1s', collect, [])
+    .option('--json', 'print the result document(s) only')
+    .option('--no-save', 'do not write results/<name>/<time>.json')
+    .option('--results-dir <dir>', 'where results are saved', 'results')
+    .option('--quiet', 'print only the verdict line per scenario')
+    .action(async (names: string[], flags: RunFlags) => {
+      if (names.length === 0 && !flags.all) {
+        throw new LabError('LAB_ERR_USAGE', 'run: name a scenario (see `lab list`) or pass --all');
+      }
+      const loaded = await loadAll(ctx, names, flags.all ?? false, flags.set);
+      const c = new Chalk();
+      const docs: ResultDocument[] = [];
+      const tty = Boolean(ctx.stdout.isTTY && ctx.stderr.isTTY) && !flags.json;
+      for (const l of loaded) {
+        if (!flags.json && !flags.quiet) ctx.stdout.write(`${c.bold.cyan(`▶ ${l.scenario.name}`)}  ${l.scenario.title}\n${c.dim(l.scenario.story.trim())}\n\n`);
+        const progress = tty ? progressLine(ctx.stderr) : null;
+        const doc = await runToDocument(l, progress ? (p: RunProgress) => progress.update(p) : undefined).finally(() => progress?.clear());
+        docs.push(doc);
+        if (doc.verdict !== 'reproduced') setExitCode(1);
+        const saved = flags.save ? await saveResult(doc, resolve(ctx.cwd, flags.resultsDir)) : null;
+        if (flags.json) continue;
+        if (flags.quiet) ctx.stdout.write(`${l.scenario.name.padEnd(24)} ${verdictLine(doc, c)}\n`);
+        else ctx.stdout.write(renderResult(doc, { color: c.level > 0, width: ctx.stdout.columns ?? 100 }));
+        if (saved && !flags.quiet) ctx.stdout.write(c.dim(`saved ${saved}\n\n`));
+      }
+      if (flags.json) ctx.stdout.write(`${JSON.stringify(docs.length === 1 ? docs[0] : docs)}\n`);
+    });
+}

@@ -1,0 +1,13 @@
+export { scenarioSchema, type Scenario, type OriginSpec, type ProxySpec, type ClientSpec, type Expectation, type VariantSpec } from './schema.js';
+export { BUILTIN_SCENARIO_DIR, findScenario, listScenarioFiles, loadScenario, scenarioRuns, type LoadedScenario, type ScenarioRun } from './loader.js';
+export { parseOverride, applyOverride, type Override } from './overrides.js';
+export { joinRecords } from './join.js';
+export { computeMetrics, type Metrics, type MetricInput } from './metrics.js';
+export { checkExpectations, type ExpectationResult, type ExpectOp } from './expectations.js';
+export { runScenario, type RunOutcome, type RunProgress, type RunOptions } from './runner.js';
+export { runToDocument } from './run-document.js';
+export { saveResult, loadResult } from './result-store.js';
+export { RESULT_SCHEMA, type ResultDocument, type VariantOutcome, type Verdict } from './result-document.js';
+export { runEnv, type RunEnv } from './env.js';
+export { percentile, batchesOf } from './stats.js';
+export { NODE_IDLE_CLOSE_BUFFER_MS, waitingFor } from './waiting-for.js';

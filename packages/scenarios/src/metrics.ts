@@ -1,0 +1,107 @@
+import type { LabEvent, RequestRecord } from '@keepalive-lab/core';
+import { batchesOf, percentile, round } from './stats.js';
+
+/** Flat metric map with DESIGN.md's stable names (`client.distinctPorts`, ...). */
+export type Metrics = Record<string, number>;
+
+export interface MetricInput {
+  requests: RequestRecord[];
+  events: LabEvent[];
+  durationMs: number;
+  /** Completions further apart than this start a new batch, ms. */
+  batchGap: number;
+  /** Sockets in TIME_WAIT on the origin's port after the run (Linux only). */
+  timeWait?: number | null;
+}
+
+const isOk = (r: RequestRecord): boolean => r.status !== null && r.status < 400;
+
+/**
+ * Every metric is computed from the joined records and the events, never
+ * kept by hand during the run: the result file holds both, so anyone can
+ * recompute and check them.
+ */
+export function computeMetrics(input: MetricInput): Metrics {
+  const { requests, events } = input;
+  const m: Metrics = {};
+  const ok = requests.filter(isOk).length;
+  m['requests.total'] = requests.length;
+  m['requests.ok'] = ok;
+  m['requests.failed'] = requests.length - ok;
+  for (const r of requests) {
+    const code = r.error ?? (r.status !== null && r.status >= 400 ? `HTTP_${r.status}` : null);
+    if (code !== null) m[`errors.${code}`] = (m[`errors.${code}`] ?? 0) + 1;
+  }
+
+  const clientPorts = distinct(requests.map((r) => r.clientPort));
+  m['client.distinctPorts'] = clientPorts;
+  m['client.connections'] = requests.filter((r) => r.reused === false).length;
+  m['client.reusedRequests'] = requests.filter((r) => r.reused === true).length;
+
+  let originConns = 0;
+  let maxNth = 0;
+  let originRequests = 0;
+  let idleCloses = 0;
+  const perOrigin = new Map<string, number>();
+  let proxyClients = 0;
+  let upstreams = 0;
+  let reuses = 0;
+  let retries = 0;
+  for (const e of events) {
+    if (e.source === 'origin') {
+      if (e.event === 'conn-open') originConns++;
+      else if (e.event === 'conn-close' && e.reason === 'idle-timeout') idleCloses++;
+      else if (e.event === 'request') {
+        originRequests++;
+        maxNth = Math.max(maxNth, e.nth);
+        perOrigin.set(e.origin, (perOrigin.get(e.origin) ?? 0) + 1);
+      }
+    } else if (e.event === 'client-open') proxyClients++;
+    else if (e.event === 'upstream-open') upstreams++;
+    else if (e.event === 'forward') {
+      if (e.reused) reuses++;
+      if (e.attempt > 1) retries++;
+    }
+  }
+  const originSeen = events.some((e) => e.source === 'origin');
+  m['origin.distinctPorts'] = distinct(requests.map((r) => r.originPort));
+  if (originSeen) {
+    m['origin.connections'] = originConns;
+    m['origin.requests'] = originRequests;
+    m['origin.maxRequestsPerConnection'] = maxNth;
+    m['origin.idleCloses'] = idleCloses;
+    for (const [name, n] of perOrigin) m[`origin.${name}.requests`] = n;
+    if (perOrigin.size > 0) {
+      const counts = [...perOrigin.values()];
+      m['balance.spread'] = round(Math.max(...counts) / Math.max(1, Math.min(...counts)), 2);
+    }
+  } else {
+    m['origin.maxRequestsPerConnection'] = Math.max(0, ...requests.map((r) => r.nthOnConn ?? 0));
+  }
+  if (events.some((e) => e.source === 'proxy')) {
+    m['proxy.clientConnections'] = proxyClients;
+    m['proxy.upstreamConnections'] = upstreams;
+    m['proxy.upstreamReuses'] = reuses;
+    m['proxy.retries'] = retries;
+  }
+
+  const done = requests.filter((r): r is RequestRecord & { end: number } => r.end !== null);
+  const latencies = done.map((r) => r.end - r.start).sort((a, b) => a - b);
+  const firstDone = done.reduce<(RequestRecord & { end: number }) | null>((a, r) => (a === null || r.end < a.end ? r : a), null);
+  if (firstDone) m['latency.first'] = round(firstDone.end - firstDone.start);
+  const p50 = percentile(latencies, 50);
+  const p99 = percentile(latencies, 99);
+  if (p50 !== null) m['latency.p50'] = round(p50);
+  if (p99 !== null) m['latency.p99'] = round(p99);
+  if (latencies.length > 0) m['latency.max'] = round(latencies[latencies.length - 1] ?? 0);
+  m.duration = round(input.durationMs);
+  m.batches = batchesOf(done.map((r) => r.end).sort((a, b) => a - b), input.batchGap).length;
+  if (input.timeWait !== undefined && input.timeWait !== null) m.timeWait = input.timeWait;
+  return m;
+}
+
+function distinct(values: (number | null)[]): number {
+  const s = new Set<number>();
+  for (const v of values) if (v !== null) s.add(v);
+  return s.size;
+}

@@ -1,0 +1,67 @@
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { LabError, fail, ok, type Result } from '@keepalive-lab/core';
+import { RESULT_SCHEMA, type ResultDocument } from './result-document.js';
+
+/** `2026-11-25T08-51-02-123Z`: sortable, and legal in every file system. */
+const stamp = (iso: string): string => iso.replace(/:/g, '-').replace('.', '-');
+
+/** Saves `results/<scenario>/<UTC timestamp>.json`; returns the path. */
+export async function saveResult(doc: ResultDocument, dir: string): Promise<string> {
+  const folder = join(dir, doc.scenario.name);
+  await mkdir(folder, { recursive: true });
+  const file = join(folder, `${stamp(doc.startedAt)}.json`);
+  await writeFile(file, `${JSON.stringify(doc)}\n`);
+  return file;
+}
+
+/**
+ * A name → the latest result saved for it; a path → that file. Reads only:
+ * show, compare and report never rerun anything.
+ */
+export async function loadResult(ref: string, dir: string): Promise<Result<{ file: string; doc: ResultDocument }, LabError>> {
+  let file: string;
+  if (ref.endsWith('.json') || ref.includes('/')) {
+    file = isAbsolute(ref) ? ref : resolve(ref);
+  } else {
+    const folder = join(dir, ref);
+    const names = await readdir(folder).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return [] as string[];
+      throw err;
+    });
+    const latest = names.filter((n) => n.endsWith('.json')).sort().pop();
+    if (!latest) {
+      const known = await readdir(dir).catch(() => [] as string[]); // no results folder yet: nothing is known
+      return fail(
+        new LabError('LAB_ERR_RESULT_NOT_FOUND', `no saved result for "${ref}" in ${dir} (run \`lab run ${ref}\` first)`, { found: ref, known }),
+      );
+    }
+    file = join(folder, latest);
+  }
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    return fail(new LabError('LAB_ERR_RESULT_NOT_FOUND', `${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file }, { cause: err }));
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    return fail(new LabError('LAB_ERR_RESULT_INVALID', `${file}: not JSON (${(err as Error).message})`, { file, expected: 'a JSON result file' }, { cause: err }));
+  }
+  const problem = checkShape(doc);
+  if (problem) return fail(new LabError('LAB_ERR_RESULT_INVALID', `${file}: not a keepalive-lab result: ${problem}`, { file, expected: RESULT_SCHEMA }));
+  return ok({ file, doc: doc as ResultDocument });
+}
+
+/** Enough of a check that renderers can trust the fields they read. */
+function checkShape(doc: unknown): string | null {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return 'expected a JSON object';
+  const d = doc as Record<string, unknown>;
+  if (d.schema !== RESULT_SCHEMA) return `expected "schema": "${RESULT_SCHEMA}", found ${JSON.stringify(d.schema)}`;
+  for (const k of ['requests', 'events', 'expectations'] as const) if (!Array.isArray(d[k])) return `expected "${k}" to be a list`;
+  for (const k of ['scenario', 'metrics', 'env'] as const) if (d[k] === null || typeof d[k] !== 'object') return `expected "${k}" to be an object`;
+  if (d.verdict !== 'reproduced' && d.verdict !== 'not-reproduced') return `expected "verdict" reproduced or not-reproduced`;
+  return null;
+}

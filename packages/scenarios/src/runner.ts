@@ -1,0 +1,84 @@
+import { LabError, Recorder, type ClientRecord, type LabEvent, type RequestRecord } from '@keepalive-lab/core';
+import { runLoad } from '@keepalive-lab/client';
+import { checkExpectations, type ExpectationResult } from './expectations.js';
+import { joinRecords } from './join.js';
+import { computeMetrics, type Metrics } from './metrics.js';
+import type { Scenario } from './schema.js';
+import { countTimeWait } from './timewait.js';
+import { startTopology } from './topology.js';
+import { waitingFor } from './waiting-for.js';
+
+/** What a running scenario tells whoever shows progress (the CLI, on a TTY only). */
+export interface RunProgress {
+  variant: string | null;
+  done: number;
+  total: number;
+  /** ms since this run started. */
+  elapsed: number;
+  /** One line: what the run is waiting for, in the scenario's terms. */
+  waitingFor: string;
+}
+
+export interface RunOutcome {
+  requests: RequestRecord[];
+  events: LabEvent[];
+  metrics: Metrics;
+  expectations: ExpectationResult[];
+  durationMs: number;
+}
+
+export interface RunOptions {
+  variant?: string | null;
+  onProgress?: (p: RunProgress) => void;
+}
+
+/**
+ * One run of one resolved scenario: start the topology, fire the client,
+ * close everything, then join, measure and check. Nothing here prints.
+ */
+export async function runScenario(s: Scenario, options: RunOptions = {}): Promise<RunOutcome> {
+  const recorder = new Recorder();
+  const topology = await startTopology(s, recorder);
+  let records: ClientRecord[];
+  let durationMs: number;
+  let timeWait: number | null;
+  const total = s.client.requests;
+  const hint = waitingFor(s);
+  const variant = options.variant ?? null;
+  const progress = options.onProgress;
+  let doneSoFar = 0;
+  try {
+    const ticker = progress
+      ? setInterval(() => progress({ variant, done: doneSoFar, total, elapsed: recorder.now(), waitingFor: hint }), 200).unref()
+      : null;
+    try {
+      const load = await runLoad({
+        url: topology.url,
+        requests: total,
+        concurrency: s.client.concurrency ?? total,
+        keepAlive: s.client.keepAlive,
+        maxSockets: s.client.maxSockets,
+        method: s.client.method,
+        engine: s.client.engine,
+        timeout: s.client.timeout,
+        recorder,
+        onRecord: (_rec, done) => {
+          doneSoFar = done;
+        },
+      });
+      records = load.records;
+      durationMs = load.durationMs;
+    } finally {
+      if (ticker) clearInterval(ticker);
+    }
+    timeWait = await countTimeWait(topology.originPorts);
+  } catch (err) {
+    await topology.close();
+    if (err instanceof LabError) throw err;
+    throw new LabError('LAB_ERR_RUN_FAILED', `the run failed: ${err instanceof Error ? err.message : String(err)}`, {}, { cause: err });
+  }
+  await topology.close();
+  const requests = joinRecords(records, recorder.events);
+  const metrics = computeMetrics({ requests, events: recorder.events, durationMs, batchGap: s.analysis.batchGap, timeWait });
+  return { requests, events: recorder.events, metrics, expectations: checkExpectations(s.expect, metrics), durationMs };
+}

@@ -1,0 +1,126 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findScenario, listScenarioFiles, loadScenario, scenarioRuns } from '../src/index.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lab-scenarios-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const good = `name: t\ntitle: T\norigins:\n  - name: origin\n    keepAliveTimeout: 2s\nclient:\n  requests: 20\n  maxSockets: 5\n`;
+
+async function write(name: string, text: string): Promise<string> {
+  const file = join(dir, name);
+  await writeFile(file, text);
+  return file;
+}
+
+async function errorOf(text: string, sets: string[] = []) {
+  const file = await write(`s${Math.random().toString(36).slice(2)}.yaml`, text);
+  const r = await loadScenario(file, sets);
+  if (r.ok) throw new Error('expected the scenario to be refused');
+  return { file, error: r.error };
+}
+
+describe('scenario files', () => {
+  it('every shipped scenario is valid', async () => {
+    const files = await listScenarioFiles();
+    expect(files.length).toBeGreaterThanOrEqual(7);
+    for (const f of files) {
+      const r = await loadScenario(f);
+      expect(r.ok ? 'ok' : r.error.message).toBe('ok');
+      if (r.ok) expect(`${r.value.scenario.name}.yaml`).toBe(f.split('/').pop());
+    }
+  });
+
+  it('parses durations into ms once, at load', async () => {
+    const r = await loadScenario(await write('good.yaml', good));
+    expect(r.ok && r.value.scenario.origins[0]?.keepAliveTimeout).toBe(2000);
+    expect(r.ok && r.value.scenario.client.timeout).toBe(60_000);
+  });
+
+  it('names the file, line and column of a YAML syntax error', async () => {
+    const { file, error } = await errorOf('name: t\ntitle: [unclosed\n');
+    expect(error.code).toBe('LAB_ERR_SCENARIO_INVALID');
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toMatch(new RegExp(`^${file}:\\d+:\\d+: not valid YAML`));
+  });
+
+  it('names an unknown key and suggests the near one', async () => {
+    const { file, error } = await errorOf(good.replace('keepAliveTimeout', 'keepAliveTimout'));
+    expect(error.message).toBe(`${file}: origins.0.keepAliveTimout: expected a known key (did you mean "keepAliveTimeout"?), found unknown key "keepAliveTimout"`);
+  });
+
+  it('names a wrong type with what was expected and found', async () => {
+    const { file, error } = await errorOf(good.replace('requests: 20', 'requests: twenty'));
+    expect(error.message).toBe(`${file}: client.requests: expected a number, found "twenty"`);
+  });
+
+  it('refuses a negative count', async () => {
+    const { error } = await errorOf(good.replace('maxSockets: 5', 'maxSockets: -1'));
+    expect(error.message).toContain('client.maxSockets: expected a whole number ≥ 0, found -1');
+  });
+
+  it('refuses a duration with a space', async () => {
+    const { error } = await errorOf(good.replace('keepAliveTimeout: 2s', 'keepAliveTimeout: 2 s'));
+    expect(error.message).toContain('origins.0.keepAliveTimeout: expected a duration like 500ms, 2s or 1m, found "2 s"');
+  });
+
+  it('refuses an unknown proxy kind, listing the known ones', async () => {
+    const { error } = await errorOf(`${good}proxy:\n  kind: l5\n`);
+    expect(error.message).toContain('proxy.kind: expected kind: one of naive-l4, pipe-l4, l7, external, found "l5"');
+  });
+
+  it('applies --set through the same schema', async () => {
+    const file = await write('set.yaml', good);
+    const r = await loadScenario(file, ['origins.0.keepAliveTimeout=1s', 'client.requests=100', 'client.keepAlive=false']);
+    expect(r.ok && [r.value.scenario.origins[0]?.keepAliveTimeout, r.value.scenario.client.requests, r.value.scenario.client.keepAlive]).toEqual([1000, 100, false]);
+  });
+
+  it('names the --set that broke the schema', async () => {
+    const { error } = await errorOf(good, ['origins.0.keepAliveTimeout=2 s']);
+    expect(error.code).toBe('LAB_ERR_BAD_OVERRIDE');
+    expect(error.message).toContain('--set origins.0.keepAliveTimeout=2 s: origins.0.keepAliveTimeout: expected a duration');
+  });
+
+  it('refuses a --set without =, and one into a missing list index', async () => {
+    expect((await errorOf(good, ['client.requests'])).error.message).toContain('expected path=value');
+    expect((await errorOf(good, ['origins.5.delay=1s'])).error.message).toContain('origins is a list; expected an index from 0 to 1');
+    expect((await errorOf(good, ['client.bogus=1'])).error.message).toContain('client.bogus: expected a known key');
+  });
+
+  it('lists known scenarios when a name is unknown', async () => {
+    const r = await findScenario('keepalive-l5');
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.code).toBe('LAB_ERR_SCENARIO_NOT_FOUND');
+      expect(r.error.details.known).toContain('keepalive-l4');
+    }
+  });
+
+  it('expands variants, each with its own overrides and checks', async () => {
+    const file = await write(
+      'v.yaml',
+      `${good}expect:\n  - { metric: requests.ok, equals: 20 }\nvariants:\n  - { name: a, set: { client.maxSockets: 1 }, expect: [{ metric: batches, equals: 2 }] }\n  - { name: b, set: { client.maxSockets: 0 } }\n`,
+    );
+    const loaded = await loadScenario(file, ['client.requests=20']);
+    if (!loaded.ok) throw loaded.error;
+    const runs = scenarioRuns(loaded.value);
+    if (!runs.ok) throw runs.error;
+    expect(runs.value.map((r) => [r.variant?.name, r.scenario.client.maxSockets, r.scenario.expect.length])).toEqual([
+      ['a', 1, 2],
+      ['b', 0, 1],
+    ]);
+  });
+
+  it('refuses a variant whose overrides break the schema, before running anything', async () => {
+    const { error } = await errorOf(`${good}variants:\n  - { name: a, set: { client.maxSockets: many } }\n`);
+    expect(error.message).toContain('(variant a)');
+    expect(error.message).toContain('client.maxSockets: expected a number, found "many"');
+  });
+});
