@@ -47,6 +47,7 @@ export function computeMetrics(input: MetricInput): Metrics {
   let upstreams = 0;
   let reuses = 0;
   let retries = 0;
+  let forwards = 0;
   for (const e of events) {
     if (e.source === 'origin') {
       if (e.event === 'conn-open') originConns++;
@@ -59,6 +60,7 @@ export function computeMetrics(input: MetricInput): Metrics {
     } else if (e.event === 'client-open') proxyClients++;
     else if (e.event === 'upstream-open') upstreams++;
     else if (e.event === 'forward') {
+      forwards++;
       if (e.reused) reuses++;
       if (e.attempt > 1) retries++;
     }
@@ -81,8 +83,11 @@ export function computeMetrics(input: MetricInput): Metrics {
   if (events.some((e) => e.source === 'proxy')) {
     m['proxy.clientConnections'] = proxyClients;
     m['proxy.upstreamConnections'] = upstreams;
-    m['proxy.upstreamReuses'] = reuses;
-    m['proxy.retries'] = retries;
+    // Only an L7 proxy knows which upstream connection carried a request.
+    if (forwards > 0) {
+      m['proxy.upstreamReuses'] = reuses;
+      m['proxy.retries'] = retries;
+    }
   }
 
   const done = requests.filter((r): r is RequestRecord & { end: number } => r.end !== null);

@@ -34,7 +34,7 @@ export function renderChecks(rows: CheckRow[], p: Painter): string {
 export function renderMetrics(metrics: Record<string, number>, p: Painter): string {
   const keys = Object.keys(metrics);
   const cols = 3;
-  const t = table(Array.from({ length: cols }, () => '').map(() => ''));
+  const t = table([]);
   const rows = Math.ceil(keys.length / cols);
   for (let i = 0; i < rows; i++) {
     const row: string[] = [];
@@ -44,5 +44,5 @@ export function renderMetrics(metrics: Record<string, number>, p: Painter): stri
     }
     t.push(row);
   }
-  return t.toString().split('\n').slice(3).join('\n'); // drop the empty head row
+  return t.toString();
 }

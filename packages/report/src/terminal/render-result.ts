@@ -3,7 +3,8 @@ import type { ResultDocument } from '@keepalive-lab/scenarios';
 import { renderChecks, renderMetrics } from './checks.js';
 import { renderPortTable } from './port-table.js';
 import { renderRequestTable } from './request-table.js';
-import { painter, type RenderOptions } from './style.js';
+import { ms, painter, type Painter, type RenderOptions } from './style.js';
+import { batchesOf } from '@keepalive-lab/scenarios';
 import { renderTimeline } from './timeline.js';
 
 /**
@@ -20,7 +21,7 @@ export function renderResult(doc: ResultDocument, o: RenderOptions): string {
     if (v.name !== null) out.push('', p.c.bold.underline(`variant ${v.name}${v.title ? `: ${v.title}` : ''}`));
     out.push('', p.c.bold('Ports, per client connection'), renderPortTable(requests, p));
     out.push('', p.c.bold('Requests'), renderRequestTable(requests, p));
-    out.push('', p.c.bold('Timeline'), renderTimeline(requests, p));
+    out.push('', p.c.bold('Timeline'), renderTimeline(requests, p), wavesLine(requests, doc.scenario.analysis?.batchGap ?? 250, p));
     out.push('', p.c.bold('Metrics'), renderMetrics(v.metrics, p));
   }
   if (doc.expectations.length > 0) out.push('', p.c.bold('Checks'), renderChecks(doc.expectations, p));
@@ -33,4 +34,13 @@ export function verdictLine(doc: Pick<ResultDocument, 'verdict' | 'expectations'
   return doc.verdict === 'reproduced'
     ? c.green.bold(`✓ reproduced`) + c.dim(` (${doc.expectations.length} checks hold)`)
     : c.red.bold(`✗ not reproduced`) + c.dim(` (${failed} of ${doc.expectations.length} checks failed)`);
+}
+
+/** `4 waves: 3.04s ×5 · 6.06s ×5 ...`: the stall in one line. */
+function wavesLine(requests: RequestRecord[], gap: number, p: Painter): string {
+  const ends = requests.map((r) => r.end).filter((e): e is number => e !== null);
+  const waves = batchesOf(ends.sort((a, b) => a - b), gap);
+  const parts = waves.slice(0, 8).map((w) => `${ms(w[0] ?? 0)} ×${w.length}`);
+  const more = waves.length > 8 ? ` … (+${waves.length - 8})` : '';
+  return p.c.dim(`${waves.length} completion wave${waves.length === 1 ? '' : 's'} (gap > ${ms(gap)}): `) + parts.join(' · ') + more;
 }

@@ -19,7 +19,7 @@ export function painter(o: RenderOptions): Painter {
 
 /** A cli-table3 table without its own colouring: chalk does all of it, so NO_COLOR holds. */
 export function table(head: string[], colAligns?: ('left' | 'right' | 'center')[]): Table.Table {
-  return new Table({ head, style: { head: [], border: [], compact: false }, ...(colAligns ? { colAligns } : {}) });
+  return new Table({ head, style: { head: [], border: [], compact: true }, ...(colAligns ? { colAligns } : {}) });
 }
 
 /** `null` shows as a dash: unknown, not zero. */
