@@ -1,4 +1,5 @@
-import type { Expectation } from './schema.js';
+import type { Expectation, Scenario } from './schema.js';
+import { resolveExpected } from './expected-value.js';
 import type { Metrics } from './metrics.js';
 
 export type ExpectOp = 'equals' | 'atLeast' | 'atMost';
@@ -11,20 +12,34 @@ export interface ExpectationResult {
   actual: number | null;
   pass: boolean;
   why?: string;
+  /** The bound as written, when it was a formula (`client.requests / client.maxSockets`). */
+  formula?: string;
   /** The variant this check belongs to, when the scenario has variants. */
   variant?: string;
 }
 
-export function checkExpectations(expect: Expectation[], metrics: Metrics): ExpectationResult[] {
+/** Checks each expectation; bounds that name scenario fields are read from `scenario`. */
+export function checkExpectations(expect: Expectation[], metrics: Metrics, scenario: Scenario): ExpectationResult[] {
   const out: ExpectationResult[] = [];
   for (const e of expect) {
     const actual = metrics[e.metric] ?? null;
     for (const op of ['equals', 'atLeast', 'atMost'] as const) {
-      const expected = e[op];
-      if (expected === undefined) continue;
+      const bound = e[op];
+      if (bound === undefined) continue;
+      const r = resolveExpected(bound, scenario);
+      // The loader refuses bounds that do not resolve, so this is NaN only for a hand-built scenario.
+      const expected = 'value' in r ? r.value : Number.NaN;
       const pass =
         actual !== null && (op === 'equals' ? actual === expected : op === 'atLeast' ? actual >= expected : actual <= expected);
-      out.push({ metric: e.metric, op, expected, actual, pass, ...(e.why ? { why: e.why } : {}) });
+      out.push({
+        metric: e.metric,
+        op,
+        expected,
+        actual,
+        pass,
+        ...(e.why ? { why: e.why } : {}),
+        ...(typeof bound === 'string' && /[A-Za-z]{3}/.test(bound) ? { formula: bound } : {}),
+      });
     }
   }
   return out;

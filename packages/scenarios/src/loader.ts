@@ -7,6 +7,7 @@ import { applyOverride, parseOverride, type Override } from './overrides.js';
 import { knownKeys } from './known-keys.js';
 import { scenarioSchema, type Scenario, type VariantSpec } from './schema.js';
 import { issueToError } from './validation-errors.js';
+import { resolveExpected } from './expected-value.js';
 
 /** The scenarios shipped with the lab, at the repository's top level. */
 export const BUILTIN_SCENARIO_DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
@@ -119,10 +120,28 @@ function variantScenario(loaded: LoadedScenario, v: VariantSpec): Result<Scenari
 
 function validate(raw: Record<string, unknown>, file: string, overrides: Override[]): Result<Scenario, LabError> {
   const r = scenarioSchema.safeParse(raw);
-  if (r.success) return ok(r.data);
+  if (r.success) return checkBounds(r.data, file);
   const issue = r.error.issues[0];
   if (!issue) return fail(new LabError('LAB_ERR_INTERNAL', `${file}: validation failed without an issue`));
   return fail(issueToError(issue, file, raw, overrides, knownKeys));
+}
+
+/** Every expectation bound must resolve against the scenario before anything runs. */
+function checkBounds(s: Scenario, file: string): Result<Scenario, LabError> {
+  const lists: [string, Scenario['expect']][] = [['expect', s.expect], ...(s.variants ?? []).map((v, i): [string, Scenario['expect']] => [`variants.${i}.expect`, v.expect])];
+  for (const [at, list] of lists) {
+    for (const [i, e] of list.entries()) {
+      for (const op of ['equals', 'atLeast', 'atMost'] as const) {
+        const bound = e[op];
+        if (bound === undefined) continue;
+        const r = resolveExpected(bound, s);
+        if ('error' in r) {
+          return fail(new LabError('LAB_ERR_SCENARIO_INVALID', `${file}: ${at}.${i}.${op}: ${r.error}`, { file, path: `${at}.${i}.${op}`, expected: 'a number, a duration or a scenario field' }));
+        }
+      }
+    }
+  }
+  return ok(s);
 }
 
 async function exists(file: string): Promise<boolean> {

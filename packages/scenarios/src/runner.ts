@@ -80,5 +80,5 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
   await topology.close();
   const requests = joinRecords(records, recorder.events);
   const metrics = computeMetrics({ requests, events: recorder.events, durationMs, batchGap: s.analysis.batchGap, timeWait });
-  return { requests, events: recorder.events, metrics, expectations: checkExpectations(s.expect, metrics), durationMs };
+  return { requests, events: recorder.events, metrics, expectations: checkExpectations(s.expect, metrics, s), durationMs };
 }

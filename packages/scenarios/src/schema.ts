@@ -81,7 +81,8 @@ export const clientSchema = z
   })
   .strict();
 
-const value = z.union([z.number(), duration]);
+/** A number, a duration, or a formula over scenario fields: see expected-value.ts. */
+const value = z.union([z.number(), z.string().min(1)]);
 export const expectationSchema = z
   .object({
     metric: z.string().min(1),

@@ -123,4 +123,9 @@ describe('scenario files', () => {
     expect(error.message).toContain('(variant a)');
     expect(error.message).toContain('client.maxSockets: expected a number, found "many"');
   });
+
+  it('refuses an expectation bound that names no number in the scenario', async () => {
+    const { error } = await errorOf(`${good}expect:\n  - { metric: batches, equals: client.request / client.maxSockets }\n`);
+    expect(error.message).toContain('expect.0.equals: client.request is not a number in this scenario');
+  });
 });

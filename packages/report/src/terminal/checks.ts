@@ -8,6 +8,7 @@ export interface CheckRow {
   actual: number | null;
   pass: boolean;
   why?: string;
+  formula?: string;
   variant?: string;
 }
 
@@ -22,7 +23,7 @@ export function renderChecks(rows: CheckRow[], p: Painter): string {
     t.push([
       ...(withVariant ? [r.variant ?? ''] : []),
       r.metric,
-      `${OPS[r.op] ?? r.op} ${fmt(r.expected)}`,
+      `${OPS[r.op] ?? r.op} ${fmt(r.expected)}${r.formula ? p.c.dim(` (${r.formula})`) : ''}`,
       fmt(r.actual),
       r.pass ? p.c.green('✓') : p.c.red('✗'),
       p.c.dim(r.why ?? ''),

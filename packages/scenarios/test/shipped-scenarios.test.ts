@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import type { RequestRecord } from '@keepalive-lab/core';
+import { BUILTIN_SCENARIO_DIR, batchesOf, loadScenario, runToDocument, type ResultDocument } from '../src/index.js';
+
+/**
+ * The shipped scenarios, run for real over loopback. Each fact is recomputed
+ * here from the per-request records, not read from the metrics the runner
+ * computed: a bug in the metrics cannot hide a wrong run.
+ */
+async function run(name: string, sets: string[] = []): Promise<ResultDocument> {
+  const loaded = await loadScenario(`${BUILTIN_SCENARIO_DIR}${name}.yaml`, sets);
+  if (!loaded.ok) throw loaded.error;
+  return runToDocument(loaded.value);
+}
+
+const ports = (rs: RequestRecord[], k: 'clientPort' | 'originPort' | 'upstreamPort') => new Set(rs.map((r) => r[k]));
+const statuses = (rs: RequestRecord[]) => rs.map((r) => r.status);
+const all200 = (n: number) => Array<number>(n).fill(200);
+
+describe('shipped scenarios reproduce, recomputed from the records', () => {
+  it('close-direct: a new port per request, the same ports at both ends', async () => {
+    const doc = await run('close-direct');
+    const rs = doc.requests;
+    expect(statuses(rs)).toEqual(all200(20));
+    expect(ports(rs, 'clientPort').size).toBe(20);
+    expect(ports(rs, 'originPort')).toEqual(ports(rs, 'clientPort'));
+    expect(rs.every((r) => r.nthOnConn === 1 && r.reused === false)).toBe(true);
+    expect(doc.verdict).toBe('reproduced');
+  });
+
+  it('keepalive-direct: 5 ports at both ends, and each origin port is its client port', async () => {
+    const doc = await run('keepalive-direct');
+    const rs = doc.requests;
+    expect(statuses(rs)).toEqual(all200(20));
+    expect(ports(rs, 'clientPort').size).toBe(5);
+    expect(ports(rs, 'originPort').size).toBe(5);
+    expect(rs.every((r) => r.originPort === r.clientPort)).toBe(true);
+    expect(rs.filter((r) => r.reused).length).toBe(15);
+    expect(doc.verdict).toBe('reproduced');
+  });
+
+  it('keepalive-l4: stalls until the idle timeout, then answers in 4 waves of 5', async () => {
+    // A short idle timeout keeps the test quick; Node closes at T + 1 s, so waves are 1.2 s apart.
+    const T = 200;
+    const doc = await run('keepalive-l4', [`origins.0.keepAliveTimeout=${T}ms`]);
+    const rs = doc.requests;
+    expect(statuses(rs)).toEqual(all200(20));
+    expect(ports(rs, 'clientPort').size).toBe(5);
+    expect(ports(rs, 'originPort').size).toBe(20);
+    const ends = rs.map((r) => r.end ?? Infinity).sort((a, b) => a - b);
+    expect(Math.min(...rs.map((r) => (r.end ?? 0) - r.start))).toBeGreaterThanOrEqual(T); // nothing before T
+    expect(batchesOf(ends, 500).map((w) => w.length)).toEqual([5, 5, 5, 5]);
+    // Each reply was released by an idle close of its upstream socket at the origin.
+    const idle = doc.events.filter((e) => e.source === 'origin' && e.event === 'conn-close' && e.reason === 'idle-timeout');
+    expect(idle.length).toBe(20);
+    expect(doc.verdict).toBe('reproduced');
+  });
+
+  it('keepalive-pipe-l4: no stall, and one upstream connection per client connection', async () => {
+    const doc = await run('keepalive-pipe-l4');
+    const rs = doc.requests;
+    expect(statuses(rs)).toEqual(all200(20));
+    expect(ports(rs, 'originPort').size).toBe(5);
+    // 1:1: every client port maps to exactly one upstream port, never shared.
+    const map = new Map<number | null, Set<number | null>>();
+    for (const r of rs) map.set(r.clientPort, (map.get(r.clientPort) ?? new Set()).add(r.upstreamPort));
+    expect([...map.values()].every((s) => s.size === 1)).toBe(true);
+    expect(new Set([...map.values()].map((s) => [...s][0])).size).toBe(5);
+    expect(Math.max(...rs.map((r) => (r.end ?? Infinity) - r.start))).toBeLessThan(2000); // a fraction of the 2 s idle timeout... plus its 1 s buffer
+    expect(doc.verdict).toBe('reproduced');
+  });
+
+  it('close-l4: the naive forwarder works with Connection: close, one upstream per request', async () => {
+    const doc = await run('close-l4');
+    const rs = doc.requests;
+    expect(statuses(rs)).toEqual(all200(20));
+    expect(ports(rs, 'originPort').size).toBe(20);
+    expect([...ports(rs, 'originPort')].some((p) => ports(rs, 'clientPort').has(p))).toBe(false);
+    expect(doc.verdict).toBe('reproduced');
+  });
+
+  it('pool-head-of-line: 4 waves with a pool of 5, one wave unlimited', async () => {
+    const doc = await run('pool-head-of-line', ['origins.0.delay=300ms']);
+    const wavesOf = (v: string) =>
+      batchesOf(
+        doc.requests.filter((r) => r.variant === v).map((r) => r.end ?? Infinity).sort((a, b) => a - b),
+        150,
+      ).map((w) => w.length);
+    expect(wavesOf('pool-5')).toEqual([5, 5, 5, 5]);
+    expect(wavesOf('unlimited')).toEqual([20]);
+    expect(ports(doc.requests.filter((r) => r.variant === 'unlimited'), 'clientPort').size).toBe(20);
+  });
+
+  it('keepalive-modern-node: distinct ports equal peak concurrency', async () => {
+    const doc = await run('keepalive-modern-node');
+    expect(statuses(doc.requests)).toEqual(all200(40));
+    expect(ports(doc.requests, 'clientPort').size).toBe(8);
+    expect(ports(doc.requests, 'originPort').size).toBe(8);
+  });
+});
