@@ -22,6 +22,8 @@ export async function main(argv: string[], ctx: CommandContext = processContext(
   registerCommands(program, ctx, (code) => {
     exitCode = Math.max(exitCode, code);
   });
+  // addCommand() does not inherit these: without them a subcommand's usage error would process.exit().
+  for (const cmd of program.commands) cmd.copyInheritedSettings(program);
   try {
     await program.parseAsync(argv);
     return exitCode;
