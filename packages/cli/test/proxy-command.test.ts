@@ -1,0 +1,94 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main, type CommandContext } from '../src/index.js';
+
+/** A context whose streams the test reads and whose stop signal the test fires. */
+function fakeContext() {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  let stop: (s: NodeJS.Signals) => void = () => undefined;
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => (stop = resolve));
+  const ctx: CommandContext = { stdout, stderr, stopSignal, cwd: process.cwd() };
+  return { ctx, stop, out: () => out, err: () => err };
+}
+
+const lines = (text: string): Record<string, unknown>[] =>
+  text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('lab proxy', () => {
+  it('runs pipe-l4 with --json: the listening line first, then the connection events of a request', async () => {
+    const origin = http.createServer((_req, res) => res.end('through'));
+    origin.listen(0, '127.0.0.1');
+    await once(origin, 'listening');
+    const originPort = (origin.address() as AddressInfo).port;
+    const f = fakeContext();
+    const exit = main(['node', 'lab', 'proxy', 'pipe-l4', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${originPort}`, '--json'], f.ctx);
+
+    await expect.poll(() => f.out().includes('\n')).toBe(true);
+    const listening = lines(f.out())[0];
+    expect(listening).toEqual({ event: 'listening', address: '127.0.0.1', port: expect.any(Number) });
+    const port = Number(listening?.port);
+
+    const body = await new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, agent: false }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve(text));
+        })
+        .on('error', reject);
+    });
+    expect(body).toBe('through');
+    await expect.poll(() => lines(f.out()).filter((e) => e.event === 'client-close').length).toBe(1);
+
+    f.stop('SIGINT');
+    expect(await exit).toBe(0);
+    await new Promise<void>((r) => origin.close(() => r()));
+
+    const events = lines(f.out());
+    expect(events.map((e) => e.event).sort()).toEqual(['client-close', 'client-open', 'listening', 'upstream-close', 'upstream-open']);
+    const upstream = events.find((e) => e.event === 'upstream-open');
+    expect(upstream).toMatchObject({ source: 'proxy', proxy: 'pipe-l4', target: `127.0.0.1:${originPort}`, clientConn: 1 });
+    expect(f.err()).toBe('');
+  });
+
+  it('prints a line per connection event without --json, and stops on the signal', async () => {
+    const f = fakeContext();
+    const exit = main(['node', 'lab', 'proxy', 'naive-l4', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:9'], f.ctx);
+    await expect.poll(() => f.out()).toMatch(/^listening on 127\.0\.0\.1:\d+, forwarding to 127\.0\.0\.1:9\n$/);
+    f.stop('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(f.out()).toMatch(/stopped \(SIGTERM\)\n$/);
+  });
+
+  it('refuses an unknown kind with exit 2, naming the known ones', async () => {
+    const f = fakeContext();
+    expect(await main(['node', 'lab', 'proxy', 'l5', '--target', '127.0.0.1:1'], f.ctx)).toBe(2);
+    expect(f.err()).toContain('unknown proxy kind "l5"');
+    expect(f.err()).toContain('naive-l4, pipe-l4, l7');
+    expect(f.out()).toBe('');
+  });
+
+  it('refuses a missing --target with exit 2, naming the flag', async () => {
+    const f = fakeContext();
+    expect(await main(['node', 'lab', 'proxy', 'pipe-l4'], f.ctx)).toBe(2);
+    expect(f.err()).toContain('--target is required');
+    expect(f.out()).toBe('');
+  });
+
+  it('refuses a malformed --listen with exit 2', async () => {
+    const f = fakeContext();
+    expect(await main(['node', 'lab', 'proxy', 'pipe-l4', '--listen', 'nowhere', '--target', '127.0.0.1:1'], f.ctx)).toBe(2);
+    expect(f.err()).toContain('--listen');
+  });
+});

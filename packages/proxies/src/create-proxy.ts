@@ -1,0 +1,37 @@
+import { LabError, type LabServer } from '@keepalive-lab/core';
+import type { L4ProxyOptions } from './l4-base.js';
+import { createNaiveL4 } from './naive-l4.js';
+import { createPipeL4 } from './pipe-l4.js';
+
+export type ProxyKind = 'naive-l4' | 'pipe-l4' | 'l7';
+
+export const PROXY_KINDS: readonly ProxyKind[] = ['naive-l4', 'pipe-l4', 'l7'];
+
+export const isProxyKind = (s: string): s is ProxyKind => (PROXY_KINDS as readonly string[]).includes(s);
+
+/** The options each kind takes; a kind with more knobs (l7) widens its entry. */
+export interface ProxyOptionsByKind {
+  'naive-l4': L4ProxyOptions;
+  'pipe-l4': L4ProxyOptions;
+  l7: L4ProxyOptions;
+}
+
+/** What an owner (scenario runner, CLI) needs of any proxy. */
+export interface LabProxy extends LabServer {
+  readonly name: string;
+  /** Client and upstream sockets still open. */
+  readonly openSockets: number;
+}
+
+export function createProxy<K extends ProxyKind>(kind: K, options: ProxyOptionsByKind[K]): LabProxy {
+  switch (kind) {
+    case 'naive-l4':
+      return createNaiveL4(options);
+    case 'pipe-l4':
+      return createPipeL4(options);
+    case 'l7':
+      throw new LabError('LAB_ERR_USAGE', 'l7 is not available yet', { found: 'l7', known: ['naive-l4', 'pipe-l4'] });
+    default:
+      throw new LabError('LAB_ERR_USAGE', `unknown proxy kind ${JSON.stringify(kind)}`, { found: String(kind), known: [...PROXY_KINDS] });
+  }
+}

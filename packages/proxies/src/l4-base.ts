@@ -1,0 +1,177 @@
+import { connect, createServer, type Socket } from 'node:net';
+import { LabError, Recorder, ServerBase, formatEndpoint, type CloseReason, type Endpoint } from '@keepalive-lab/core';
+
+export interface L4ProxyOptions {
+  /** Where the proxy listens; default 127.0.0.1:0 (any free port). */
+  listen?: Endpoint;
+  /** Origins to forward to, taken in turn (round-robin) for each upstream connection. */
+  targets: Endpoint[];
+  /** Where connection events go; default a recorder that keeps nothing. */
+  recorder?: Recorder;
+  /** `proxy` field of every event; default the kind ('naive-l4', 'pipe-l4'). */
+  name?: string;
+}
+
+/**
+ * One side of a proxied connection. `reason` is the one place a close reason
+ * is decided: the first cause to be seen wins (`??=`), so a FIN that the
+ * proxy itself provoked is not mistaken for the peer's idea.
+ */
+export interface ClientConn {
+  readonly id: number;
+  /** Read at accept: Node forgets `remotePort` once the socket is destroyed. */
+  readonly port: number | null;
+  readonly socket: Socket;
+  reason: CloseReason | null;
+  /** The first error this socket emitted, recorded in `errors`. */
+  error: Error | null;
+}
+
+export interface UpstreamConn {
+  readonly id: number;
+  /** Read on connect: the port the origin sees as remote port. */
+  localPort: number | null;
+  readonly target: string;
+  readonly socket: Socket;
+  readonly client: ClientConn;
+  reason: CloseReason | null;
+  error: Error | null;
+}
+
+const DEFAULT_LISTEN: Endpoint = { host: '127.0.0.1', port: 0 };
+
+/** A reset is the peer's doing; anything else (ECONNREFUSED, ETIMEDOUT) is an error of the path. */
+const reasonFor = (err: NodeJS.ErrnoException): CloseReason =>
+  err.code === 'ECONNRESET' || err.code === 'EPIPE' ? 'peer-reset' : 'error';
+
+/**
+ * What both L4 forwarders share, as undici's pool-base serves its pools:
+ * accepting and opening sockets, tracking them (ServerBase), numbering them,
+ * and recording open/close events with ports read at open time. The
+ * subclasses only decide how bytes move between the two sides (`serve`).
+ *
+ * Per connection this costs a few closures and one event per open/close;
+ * nothing here runs per chunk.
+ */
+export abstract class L4ProxyBase extends ServerBase {
+  readonly name: string;
+  readonly recorder: Recorder;
+  readonly #targets: { endpoint: Endpoint; label: string }[];
+  readonly #allowHalfOpen: boolean;
+  readonly #errors = new Map<string, number>();
+  /** Lets endSocket() (called by ServerBase.close) find the side a socket belongs to. */
+  readonly #sides = new WeakMap<Socket, ClientConn | UpstreamConn>();
+  #nextTarget = 0;
+  #nextClientConn = 1;
+  #nextUpstreamConn = 1;
+
+  protected constructor(options: L4ProxyOptions, kind: string, allowHalfOpen: boolean) {
+    if (!Array.isArray(options.targets) || options.targets.length === 0) {
+      throw new LabError('LAB_ERR_USAGE', `${kind}: targets must list at least one host:port`, { path: 'targets', expected: 'host:port[,host:port...]' });
+    }
+    // noDelay: a request written in two pieces (headers, body) must not wait
+    // for Nagle + delayed ACK (~40 ms) at each hop; that would be the proxy's
+    // latency, not keep-alive's.
+    super(createServer({ allowHalfOpen, noDelay: true }), { listen: options.listen ?? DEFAULT_LISTEN });
+    this.name = options.name ?? kind;
+    this.recorder = options.recorder ?? new Recorder({ keep: false });
+    this.#allowHalfOpen = allowHalfOpen;
+    this.#targets = options.targets.map((endpoint) => ({ endpoint, label: formatEndpoint(endpoint) }));
+    this.server.on('connection', (socket: Socket) => this.serve(this.#accept(socket)));
+  }
+
+  /** Socket errors seen on either side, by code (ECONNREFUSED, ECONNRESET...). */
+  get errors(): ReadonlyMap<string, number> {
+    return this.#errors;
+  }
+
+  /** How bytes move between a client and its upstream(s): the only thing the two forwarders disagree on. */
+  protected abstract serve(client: ClientConn): void;
+
+  /** Opens an upstream connection for `client` to the next target in turn. */
+  protected openUpstream(client: ClientConn): UpstreamConn {
+    const target = this.#targets[this.#nextTarget % this.#targets.length];
+    if (target === undefined) throw new LabError('LAB_ERR_INTERNAL', `${this.name}: no target to forward to`);
+    this.#nextTarget++;
+    const { host, port } = target.endpoint;
+    const socket = connect({ host, port, allowHalfOpen: this.#allowHalfOpen, noDelay: true });
+    const up: UpstreamConn = { id: this.#nextUpstreamConn++, localPort: null, target: target.label, socket, client, reason: null, error: null };
+    this.track(socket);
+    this.#sides.set(socket, up);
+    socket.once('connect', () => {
+      up.localPort = socket.localPort ?? null;
+      this.recorder.record({
+        event: 'upstream-open',
+        source: 'proxy',
+        t: this.recorder.now(),
+        proxy: this.name,
+        upstreamConn: up.id,
+        localPort: up.localPort,
+        target: up.target,
+        clientConn: client.id,
+      });
+    });
+    socket.once('end', () => (up.reason ??= 'peer-closed'));
+    socket.on('error', (err) => this.recordError(up, err));
+    socket.once('close', () => {
+      // A refused or failed connect closes without an upstream-open: the
+      // close (reason 'error', localPort null) is the record of the attempt.
+      this.recorder.record({
+        event: 'upstream-close',
+        source: 'proxy',
+        t: this.recorder.now(),
+        proxy: this.name,
+        upstreamConn: up.id,
+        localPort: up.localPort,
+        target: up.target,
+        reason: up.reason ?? this.#unexplained(),
+      });
+    });
+    return up;
+  }
+
+  /** ServerBase.close() ends every socket here: that, not the peer, is why they close. */
+  protected override endSocket(socket: Socket): void {
+    const side = this.#sides.get(socket);
+    if (side) side.reason ??= 'server-close';
+    socket.end();
+  }
+
+  #accept(socket: Socket): ClientConn {
+    const client: ClientConn = { id: this.#nextClientConn++, port: socket.remotePort ?? null, socket, reason: null, error: null };
+    this.track(socket);
+    this.#sides.set(socket, client);
+    this.recorder.record({ event: 'client-open', source: 'proxy', t: this.recorder.now(), proxy: this.name, clientConn: client.id, clientPort: client.port });
+    socket.once('end', () => (client.reason ??= 'peer-closed'));
+    socket.on('error', (err) => this.recordError(client, err));
+    socket.once('close', () => {
+      this.recorder.record({
+        event: 'client-close',
+        source: 'proxy',
+        t: this.recorder.now(),
+        proxy: this.name,
+        clientConn: client.id,
+        clientPort: client.port,
+        reason: client.reason ?? this.#unexplained(),
+      });
+    });
+    return client;
+  }
+
+  /**
+   * Every socket error lands here and is recorded, never dropped: counted by
+   * code and kept as the side's close reason. Node destroys the socket after
+   * 'error', so its 'close' event follows and reports that reason.
+   */
+  protected recordError(side: ClientConn | UpstreamConn, err: NodeJS.ErrnoException): void {
+    side.error ??= err;
+    side.reason ??= reasonFor(err);
+    const code = err.code ?? err.name;
+    this.#errors.set(code, (this.#errors.get(code) ?? 0) + 1);
+  }
+
+  /** A close nobody explained: the server's own shutdown, or a destroy we did not label. */
+  #unexplained(): CloseReason {
+    return this.closing ? 'server-close' : 'unknown';
+  }
+}
