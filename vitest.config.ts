@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts'],
+    setupFiles: ['test-support/no-open-sockets.ts'],
     // Real sockets and real idle timeouts: generous per-test limits, and at
     // most two files at once on the 2-core machines this runs on.
     testTimeout: 30_000,
