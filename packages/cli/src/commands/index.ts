@@ -2,7 +2,13 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { explainCommand } from './explain.js';
 import { listCommand } from './list.js';
+import { loadCommand } from './load.js';
+import { originCommand } from './origin.js';
+import { proxyCommand } from './proxy.js';
 import { runCommand } from './run.js';
+import { showCommand } from './show.js';
+import { compareCommand } from './compare.js';
+import { reportCommand } from './report.js';
 
 /** Sets the process exit code to at least `code` (commands report 1 for a failed run). */
 export type SetExitCode = (code: number) => void;
@@ -12,4 +18,10 @@ export function registerCommands(program: Command, ctx: CommandContext, setExitC
   program.addCommand(listCommand(ctx));
   program.addCommand(explainCommand(ctx));
   program.addCommand(runCommand(ctx, setExitCode));
+  program.addCommand(loadCommand(ctx, setExitCode));
+  program.addCommand(proxyCommand(ctx));
+  program.addCommand(originCommand(ctx));
+  program.addCommand(showCommand(ctx));
+  program.addCommand(compareCommand(ctx));
+  program.addCommand(reportCommand(ctx));
 }

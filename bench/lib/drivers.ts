@@ -1,0 +1,38 @@
+import autocannon from 'autocannon';
+import { percentile, runLoad, type LoadEngine } from '../../packages/client/src/index.js';
+import { CONNECTIONS, type Measurement } from './measurement.js';
+
+/** autocannon, pipelining 1, for `ms` (it measures by duration; whole seconds are what it takes). */
+export async function autocannonFor(label: string, url: string, ms: number): Promise<Measurement> {
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: ms / 1000, pipelining: 1 });
+  const ok = r['2xx']; // the servers under test answer 200
+  return { label, rps: ok / r.duration, p99: r.latency.p99, ok, failed: r.errors + r.timeouts + r.non2xx };
+}
+
+/**
+ * `lab load` for `ms`: one request in flight per connection, keep-alive, a
+ * pool as large as the connections, records kept (as `lab load` keeps them).
+ * The run is sized past what it can finish and stopped by the clock.
+ */
+export async function labLoadFor(label: string, url: string, ms: number, engine: LoadEngine): Promise<Measurement> {
+  const t0 = performance.now();
+  const { records } = await runLoad({
+    url,
+    requests: 50_000_000,
+    concurrency: CONNECTIONS,
+    keepAlive: true,
+    maxSockets: CONNECTIONS,
+    method: 'GET',
+    engine,
+    signal: AbortSignal.timeout(ms),
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const latencies: number[] = [];
+  let failed = 0;
+  for (const r of records) {
+    if (r.status !== null && r.status < 400 && r.end !== null) latencies.push(r.end - r.start);
+    else if (r.error !== 'ABORTED') failed++; // ABORTED: in flight when the clock stopped the run
+  }
+  latencies.sort((a, b) => a - b);
+  return { label, rps: latencies.length / seconds, p99: latencies.length ? percentile(latencies, 99) : 0, ok: latencies.length, failed };
+}

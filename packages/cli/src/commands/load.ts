@@ -1,0 +1,171 @@
+import { Command } from 'commander';
+import { Chalk, type ChalkInstance } from 'chalk';
+import Table from 'cli-table3';
+import { LabError, parseDuration, type ClientRecord } from '@keepalive-lab/core';
+import { clientMetrics, runLoad, toRequestRecord, type ClientMetrics, type LoadEngine } from '@keepalive-lab/client';
+import type { CommandContext } from '../context.js';
+import type { SetExitCode } from './index.js';
+
+interface LoadFlags {
+  requests: string;
+  concurrency: string;
+  /** Undefined when neither --keep-alive nor --no-keep-alive was given (commander's rule for paired flags). */
+  keepAlive?: boolean;
+  maxSockets: string;
+  method: string;
+  engine: string;
+  timeout: string;
+  json?: boolean;
+}
+
+/** Rows of the port table beyond this are summed up in one line (a no-keep-alive run has one port per request). */
+const MAX_ROWS = 50;
+
+const usage = (flag: string, expected: string, found: string): LabError =>
+  new LabError('LAB_ERR_USAGE', `${flag}: expected ${expected}, found ${JSON.stringify(found)}`, { path: flag, expected, found: JSON.stringify(found) });
+
+function intFlag(flag: string, text: string, min: number): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min) throw usage(flag, `an integer ≥ ${min}`, text);
+  return Number(text);
+}
+
+function urlFlag(text: string): string {
+  // `127.0.0.1:8080/path` is accepted as shorthand for http://.
+  const withScheme = /^[a-z]+:\/\//i.test(text) ? text : `http://${text}`;
+  const expected = 'an http:// URL such as http://127.0.0.1:8080/';
+  let u: URL;
+  try {
+    u = new URL(withScheme);
+  } catch (err) {
+    throw new LabError('LAB_ERR_USAGE', `<url>: expected ${expected}, found ${JSON.stringify(text)}`, { path: '<url>', expected, found: text }, { cause: err });
+  }
+  if (u.protocol !== 'http:') throw usage('<url>', expected, text);
+  return u.href;
+}
+
+export function loadCommand(ctx: CommandContext, setExitCode: SetExitCode): Command {
+  return new Command('load')
+    .description('fire requests at a URL and print which client ports the origin saw (the port-reuse table)')
+    .argument('<url>', 'http://host:port/path')
+    .option('-n, --requests <n>', 'total requests', '100')
+    .option('-c, --concurrency <n>', 'requests in flight at once', '100')
+    .option('--keep-alive', 'reuse sockets (default)')
+    .option('--no-keep-alive', 'agent:false style: Connection: close, a new socket per request')
+    .option('--max-sockets <n>', 'socket pool size, 0 = unlimited (old Node defaulted to 5)', '5')
+    .option('--method <method>', 'HTTP method; POST and PUT send a small body', 'GET')
+    .option('--engine <engine>', 'agent (node:http, as the blog) or fast (raw sockets, for speed)', 'agent')
+    .option('--timeout <duration>', 'per request, once it has a socket', '60s')
+    .option('--json', 'print one document { requests, metrics } and nothing else')
+    .action(async (url: string, flags: LoadFlags) => {
+      const target = urlFlag(url);
+      const requests = intFlag('-n/--requests', flags.requests, 1);
+      const concurrency = intFlag('-c/--concurrency', flags.concurrency, 1);
+      const maxSockets = intFlag('--max-sockets', flags.maxSockets, 0);
+      if (!/^[A-Za-z]+$/.test(flags.method)) throw usage('--method', 'an HTTP method such as GET or POST', flags.method);
+      if (flags.engine !== 'agent' && flags.engine !== 'fast') throw usage('--engine', 'agent or fast', flags.engine);
+      const timeout = parseDuration(flags.timeout, '--timeout');
+      if (!timeout.ok) throw timeout.error;
+      if (timeout.value < 1) throw usage('--timeout', 'a duration of at least 1ms', flags.timeout);
+
+      // Ctrl-C ends the run early; what was sent is still reported.
+      const stop = new AbortController();
+      void ctx.stopSignal.then(() => stop.abort());
+      const { records, durationMs } = await runLoad({
+        url: target,
+        requests,
+        concurrency,
+        keepAlive: flags.keepAlive ?? true,
+        maxSockets,
+        method: flags.method.toUpperCase(),
+        engine: flags.engine as LoadEngine,
+        timeout: timeout.value,
+        signal: stop.signal,
+      });
+      const metrics = clientMetrics(records, durationMs);
+      if (flags.json) ctx.stdout.write(`${JSON.stringify({ requests: records.map(toRequestRecord), metrics })}\n`);
+      else {
+        const c = new Chalk();
+        ctx.stdout.write(`${portTable(records, c)}\n${summary(metrics, c)}`);
+      }
+      if (records.length > 0 && records.every((r) => r.status === null)) {
+        // Nothing answered: the run itself did not happen (nothing listening, wrong port).
+        setExitCode(1);
+        throw new LabError('LAB_ERR_RUN_FAILED', `no request got a response (${errorList(metrics)}): is a server listening at ${target}?`);
+      }
+    });
+}
+
+interface PortRow {
+  port: number | null;
+  requests: number;
+  originPorts: Set<number>;
+  nthMin: number;
+  nthMax: number;
+  outcomes: Map<string, number>;
+}
+
+/** One row per client port, in order of first use: which origin port it became and how often it was reused. */
+export function portTable(records: readonly ClientRecord[], c: ChalkInstance): string {
+  const rows = new Map<number | null, PortRow>();
+  for (const r of records) {
+    let row = rows.get(r.clientPort);
+    if (row === undefined) {
+      row = { port: r.clientPort, requests: 0, originPorts: new Set(), nthMin: Infinity, nthMax: -Infinity, outcomes: new Map() };
+      rows.set(r.clientPort, row);
+    }
+    row.requests++;
+    if (r.originPort !== null) row.originPorts.add(r.originPort);
+    if (r.nthOnConn !== null) {
+      row.nthMin = Math.min(row.nthMin, r.nthOnConn);
+      row.nthMax = Math.max(row.nthMax, r.nthOnConn);
+    }
+    const outcome = r.error ?? String(r.status);
+    row.outcomes.set(outcome, (row.outcomes.get(outcome) ?? 0) + 1);
+  }
+  const table = new Table({
+    head: ['client port', 'requests', 'origin port(s)', 'nth on conn', 'statuses'].map((h) => c.bold(h)),
+    style: { head: [], border: [] },
+    // No line between rows: a port table is read down its columns.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  const all = [...rows.values()];
+  for (const row of all.slice(0, MAX_ROWS)) {
+    const origin = [...row.originPorts];
+    const originText = origin.length === 0 ? c.dim('—') : origin.join(', ');
+    table.push([
+      row.port === null ? c.dim('(none)') : String(row.port),
+      String(row.requests),
+      row.port !== null && origin.length === 1 && origin[0] === row.port ? originText : c.yellow(originText),
+      row.nthMin === Infinity ? c.dim('—') : row.nthMin === row.nthMax ? String(row.nthMin) : `${row.nthMin}–${row.nthMax}`,
+      [...row.outcomes].map(([o, n]) => (/^[23]\d\d$/.test(o) ? `${o}×${n}` : c.red(`${o}×${n}`))).join(' '),
+    ]);
+  }
+  const more = all.length > MAX_ROWS ? c.dim(`… and ${all.length - MAX_ROWS} more client ports\n`) : '';
+  return `${table.toString()}\n${more}`;
+}
+
+const ms = (m: ClientMetrics, key: string): string => (m[key] === undefined ? '—' : `${m[key]}ms`);
+
+function errorList(m: ClientMetrics): string {
+  return Object.entries(m)
+    .filter(([k]) => k.startsWith('errors.'))
+    .map(([k, n]) => `${k.slice('errors.'.length)}×${n}`)
+    .join(', ');
+}
+
+export function summary(m: ClientMetrics, c: ChalkInstance): string {
+  const failed = m['requests.failed'] ?? 0;
+  const errors = errorList(m);
+  const total = m['requests.total'] ?? 0;
+  const duration = m.duration ?? 0;
+  const rate = duration > 0 ? Math.round((total * 1000) / duration) : 0;
+  const origin = m['origin.distinctPorts'];
+  return [
+    `${c.bold('requests')}  ${m['requests.ok']} ok, ${failed > 0 ? c.red(`${failed} failed`) : '0 failed'}${errors ? `  (${errors})` : ''}`,
+    `${c.bold('client')}    ${m['client.distinctPorts']} distinct ports, ${m['client.connections']} connections, ${m['client.reusedRequests']} reused requests`,
+    `${c.bold('origin')}    ${origin === undefined ? c.dim('ports unknown (no x-lab-origin-port header)') : `${origin} distinct ports`}`,
+    `${c.bold('latency')}   p50 ${ms(m, 'latency.p50')}  p99 ${ms(m, 'latency.p99')}  max ${ms(m, 'latency.max')}  first ${ms(m, 'latency.first')}`,
+    `${c.bold('duration')}  ${duration}ms  (${rate} req/s)`,
+    '',
+  ].join('\n');
+}
