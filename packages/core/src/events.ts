@@ -16,10 +16,13 @@ export type CloseReason =
   | 'peer-reset' // the other side reset (ECONNRESET/EPIPE)
   | 'server-close' // the server is shutting down
   | 'fault' // a fault knob made this side close it
+  | 'connection-close' // this side ended it after a `Connection: close` response (keep-alive off, or the client asked)
   | 'upstream-closed' // proxy: the paired upstream connection ended
   | 'client-closed' // proxy: the paired client connection ended
   | 'pool-idle-timeout' // proxy: pooled socket idle too long
   | 'keep-alive-hint' // proxy: expired before the origin's Keep-Alive timeout
+  | 'pool-full' // proxy (L7): freed while the pool already held its max idle sockets
+  | 'upstream-timeout' // proxy (L7): the origin stayed silent past the upstream timeout (504)
   | 'error'
   | 'unknown';
 

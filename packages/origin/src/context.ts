@@ -1,0 +1,40 @@
+import type { Socket } from 'node:net';
+import type { Recorder } from '@keepalive-lab/core';
+import type { Connection } from './connection.js';
+import type { FaultPlan } from './faults/index.js';
+import type { ResolvedOriginOptions } from './options.js';
+import type { ResponseTemplate } from './response.js';
+
+/** Cheap live counters, read by the CLI and tests; plain increments on the hot path. */
+export interface OriginCounters {
+  connectionsOpened: number;
+  connectionsOpen: number;
+  /** Requests whose head arrived (faulted ones included). */
+  requestsReceived: number;
+  /** Responses written in full. */
+  requestsAnswered: number;
+  /** Fault knobs fired. */
+  faults: number;
+}
+
+/** What the connection tracker and the request handler share; one per origin. */
+export interface OriginContext {
+  readonly options: ResolvedOriginOptions;
+  readonly recorder: Recorder;
+  readonly template: ResponseTemplate;
+  readonly faults: FaultPlan;
+  readonly counters: OriginCounters;
+  /** Socket → its connection; filled on 'connection', before any request on it. */
+  readonly connections: WeakMap<Socket, Connection>;
+  /** Last connection id handed out: ids are 1, 2, 3… per origin. */
+  lastConnId: number;
+  /** Set once by close(): responses from then on carry `Connection: close`. */
+  closing: boolean;
+}
+
+export function newCounters(): OriginCounters {
+  return { connectionsOpened: 0, connectionsOpen: 0, requestsReceived: 0, requestsAnswered: 0, faults: 0 };
+}
+
+/** True when an event would be kept or heard; otherwise skip building it. */
+export const isRecording = (r: Recorder): boolean => r.keep || r.hasListeners;

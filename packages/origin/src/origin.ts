@@ -1,0 +1,81 @@
+import { createServer } from 'node:http';
+import type { Socket } from 'node:net';
+import { ServerBase, type Recorder } from '@keepalive-lab/core';
+import { openConnection } from './connection.js';
+import { newCounters, type OriginContext, type OriginCounters } from './context.js';
+import { planFaults } from './faults/index.js';
+import { createRequestHandler } from './handler.js';
+import { resolveOriginOptions, type OriginOptions, type ResolvedOriginOptions } from './options.js';
+import { makeBody } from './response.js';
+
+/**
+ * The port-tracking origin: a plain node:http server, so keep-alive behaves
+ * exactly as node's does (idle close at keepAliveTimeout + 1000 ms, the
+ * `Keep-Alive: timeout=N` hint, maxRequestsPerSocket), that stamps every
+ * response with the remote port, connection id and nth request it saw.
+ */
+export class Origin extends ServerBase {
+  readonly name: string;
+  readonly options: Readonly<ResolvedOriginOptions>;
+  readonly recorder: Recorder;
+  readonly #ctx: OriginContext;
+
+  constructor(options: OriginOptions = {}) {
+    const resolved = resolveOriginOptions(options);
+    const server = createServer();
+    // Node's own knobs, not reimplemented: the lab shows what node does.
+    server.keepAliveTimeout = resolved.keepAliveTimeout;
+    server.maxRequestsPerSocket = resolved.maxRequestsPerSocket;
+    super(server, { listen: resolved.listen });
+    this.name = resolved.name;
+    this.options = resolved;
+    this.recorder = resolved.recorder;
+    this.#ctx = {
+      options: resolved,
+      recorder: resolved.recorder,
+      template: { name: resolved.name, body: makeBody(resolved.responseBytes), keepAlive: resolved.keepAlive },
+      faults: planFaults(resolved.faults),
+      counters: newCounters(),
+      connections: new WeakMap(),
+      lastConnId: 0,
+      closing: false,
+    };
+    // Registered after node's own 'connection' listener, so node's socket
+    // listeners always run before ours (see openConnection).
+    server.on('connection', (socket: Socket) => {
+      this.track(socket);
+      openConnection(this.#ctx, socket);
+    });
+    server.on('request', createRequestHandler(this.#ctx));
+  }
+
+  /** A snapshot of the live counters. */
+  get counters(): OriginCounters {
+    return { ...this.#ctx.counters };
+  }
+
+  override close(): Promise<void> {
+    this.#ctx.closing = true;
+    return super.close();
+  }
+
+  /**
+   * At close(): node's server.close() has already destroyed idle keep-alive
+   * sockets (closeIdleConnections). An idle one left is ended; a busy one
+   * gets its answer with `Connection: close`, then node ends it; a silent one
+   * is destroyed when the grace period runs out.
+   */
+  protected override endSocket(socket: Socket): void {
+    const conn = this.#ctx.connections.get(socket);
+    if (conn === undefined) {
+      socket.end();
+      return;
+    }
+    conn.reason ??= 'server-close';
+    if (conn.idle) socket.end();
+  }
+}
+
+export function createOrigin(options: OriginOptions = {}): Origin {
+  return new Origin(options);
+}
