@@ -7,8 +7,8 @@ export interface FakeContext {
   err: () => string;
   /** Resolves with the next complete stdout line (after those already taken) that matches `pred`. */
   nextLine: (pred?: (line: string) => boolean) => Promise<string>;
-  /** What SIGINT would do to a long-running command. */
-  stop: () => void;
+  /** What SIGINT (or another signal) would do to a long-running command. */
+  stop: (signal?: NodeJS.Signals) => void;
 }
 
 /** A CommandContext on in-memory streams, so `main()` runs in-process and is read like a terminal. */
@@ -38,5 +38,5 @@ export function fakeContext(options: { cwd?: string; tty?: boolean } = {}): Fake
     }
   }
 
-  return { ctx: { stdout, stderr, stopSignal, cwd: options.cwd ?? process.cwd() }, out: () => out, err: () => err, nextLine, stop: () => stop('SIGINT') };
+  return { ctx: { stdout, stderr, stopSignal, cwd: options.cwd ?? process.cwd() }, out: () => out, err: () => err, nextLine, stop: (signal = 'SIGINT') => stop(signal) };
 }

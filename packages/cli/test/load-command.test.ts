@@ -1,20 +1,7 @@
 import http from 'node:http';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
-import type { CommandContext } from '../src/context.js';
-
-/** `lab load` in-process, with a fake context whose output the test reads. */
-function fakeContext(): { ctx: CommandContext; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (b: Buffer) => (out += b.toString()));
-  stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const ctx: CommandContext = { stdout, stderr, stopSignal: new Promise(() => undefined), cwd: process.cwd() };
-  return { ctx, out: () => out, err: () => err };
-}
+import { fakeContext } from './fake-context.js';
 
 const lab = (...args: string[]): string[] => ['node', 'lab', ...args];
 

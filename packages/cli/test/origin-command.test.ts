@@ -1,21 +1,7 @@
 import http from 'node:http';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main, type CommandContext } from '../src/index.js';
-
-/** A context whose streams the test reads and whose stop signal the test fires. */
-function fakeContext() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  let stop: (s: NodeJS.Signals) => void = () => undefined;
-  const stopSignal = new Promise<NodeJS.Signals>((resolve) => (stop = resolve));
-  const ctx: CommandContext = { stdout, stderr, stopSignal, cwd: process.cwd() };
-  return { ctx, stop, out: () => out, err: () => err };
-}
+import { main } from '../src/index.js';
+import { fakeContext } from './fake-context.js';
 
 const lines = (text: string): Record<string, unknown>[] =>
   text
@@ -50,7 +36,7 @@ describe('lab origin', () => {
     expect(reply.headers['x-lab-origin-port']).toBe(String(reply.localPort));
     await expect.poll(() => lines(f.out()).filter((e) => e.event === 'conn-close').length).toBe(1);
 
-    f.stop('SIGINT');
+    f.stop();
     expect(await exit).toBe(0);
 
     const events = lines(f.out());

@@ -1,23 +1,9 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main, type CommandContext } from '../src/index.js';
-
-/** A context whose streams the test reads and whose stop signal the test fires. */
-function fakeContext() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  let stop: (s: NodeJS.Signals) => void = () => undefined;
-  const stopSignal = new Promise<NodeJS.Signals>((resolve) => (stop = resolve));
-  const ctx: CommandContext = { stdout, stderr, stopSignal, cwd: process.cwd() };
-  return { ctx, stop, out: () => out, err: () => err };
-}
+import { main } from '../src/index.js';
+import { fakeContext } from './fake-context.js';
 
 const lines = (text: string): Record<string, unknown>[] =>
   text
@@ -51,7 +37,7 @@ describe('lab proxy', () => {
     expect(body).toBe('through');
     await expect.poll(() => lines(f.out()).filter((e) => e.event === 'client-close').length).toBe(1);
 
-    f.stop('SIGINT');
+    f.stop();
     expect(await exit).toBe(0);
     await new Promise<void>((r) => origin.close(() => r()));
 

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { LabError, Recorder, formatDuration, formatEndpoint, parseDuration, parseEndpoint, type OriginEvent } from '@keepalive-lab/core';
 import { ORIGIN_DEFAULTS, createOrigin, type OriginOptions } from '@keepalive-lab/origin';
 import type { CommandContext } from '../context.js';
-import { ndjsonWriter } from '../ndjson.js';
+import { jsonPrinter, serveUntilStopped, type ServePrinter } from '../serve.js';
 
 /** The flags as commander parses them (strings until validated here). */
 interface OriginFlags {
@@ -38,10 +38,6 @@ export function originCommand(ctx: CommandContext): Command {
       .option('--no-keep-alive', 'answer every request with `Connection: close`')
       .option('--delay <duration>', 'wait this long before answering each request', '0ms')
       .option('--json', 'print NDJSON events only')
-      // addCommand() does not pass the program's settings down: without these a
-      // usage error here would write to the real stderr and exit the process.
-      .exitOverride()
-      .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
       .action((flags: OriginFlags) => runOrigin(ctx, flags))
   );
 }
@@ -50,25 +46,10 @@ async function runOrigin(ctx: CommandContext, flags: OriginFlags): Promise<void>
   // keep: false — an origin may run for hours; events are printed, not stored.
   const recorder = new Recorder({ keep: false });
   const origin = createOrigin({ ...parseFlags(flags), recorder });
-  const print = flags.json ? jsonPrinter(ctx) : textPrinter(ctx);
-  const unsubscribe = recorder.on((e) => {
-    if (e.source === 'origin') print.event(e);
-  });
-  let signal: string;
-  try {
-    const bound = await origin.listen();
-    print.listening(bound.host, bound.port, origin.options.keepAliveTimeout);
-    signal = await ctx.stopSignal;
-  } finally {
-    // Also after a failed listen (close() then has nothing to wait for).
-    // Unsubscribed only afterwards, so the closes it causes are printed too.
-    await origin.close();
-    unsubscribe();
-  }
-  print.stopped(signal, origin.counters.requestsAnswered);
+  const print = flags.json ? jsonPrinter<OriginEvent>(ctx) : textPrinter(ctx, origin.options.keepAliveTimeout, () => origin.counters.requestsAnswered);
+  await serveUntilStopped(ctx, origin, recorder, (e): e is OriginEvent => e.source === 'origin', print);
 }
 
-/** Every flag checked before anything listens; a bad one names itself. */
 function parseFlags(flags: OriginFlags): OriginOptions {
   const listen = parseEndpoint(flags.listen, '--listen');
   if (!listen.ok) throw listen.error;
@@ -94,29 +75,13 @@ function parseFlags(flags: OriginFlags): OriginOptions {
   };
 }
 
-interface Printer {
-  listening(address: string, port: number, keepAliveTimeout: number): void;
-  event(e: OriginEvent): void;
-  stopped(signal: string, answered: number): void;
-}
-
-/** NDJSON only: the listening line first (DESIGN.md's contract), then the core events as they are. */
-function jsonPrinter(ctx: CommandContext): Printer {
-  const write = ndjsonWriter(ctx.stdout);
-  return {
-    listening: (address, port) => write({ event: 'listening', address, port }),
-    event: write,
-    stopped: () => undefined,
-  };
-}
-
 const time = (t: number): string => `${t.toFixed(1).padStart(9)} ms`;
 const HEADER = `${'t'.padStart(12)}  remote port  conn  nth  method  id`;
 
-function textPrinter(ctx: CommandContext): Printer {
+function textPrinter(ctx: CommandContext, keepAliveTimeout: number, answered: () => number): ServePrinter<OriginEvent> {
   const out = (text: string) => ctx.stdout.write(`${text}\n`);
   return {
-    listening(address, port, keepAliveTimeout) {
+    listening({ host: address, port }) {
       const idle =
         keepAliveTimeout === 0
           ? 'no keep-alive idle timeout'
@@ -140,6 +105,9 @@ function textPrinter(ctx: CommandContext): Printer {
           return;
       }
     },
-    stopped: (signal, answered) => out(`stopped (${signal}) after ${answered} ${answered === 1 ? 'request' : 'requests'}`),
+    stopped: (signal) => {
+      const n = answered();
+      out(`stopped (${signal}) after ${n} ${n === 1 ? 'request' : 'requests'}`);
+    },
   };
 }

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { LabError, Recorder, formatEndpoint, parseEndpoint, parseEndpoints, type ProxyEvent } from '@keepalive-lab/core';
 import { PROXY_KINDS, createProxy, isProxyKind, type L4ProxyOptions, type ProxyKind, type ProxyOptionsByKind } from '@keepalive-lab/proxies';
 import type { CommandContext } from '../context.js';
-import { ndjsonWriter } from '../ndjson.js';
+import { jsonPrinter, serveUntilStopped, type ServePrinter } from '../serve.js';
 
 /** The flags as commander parses them; a kind with its own options reads them from here too. */
 export interface ProxyFlags {
@@ -44,10 +44,7 @@ export function proxyCommand(ctx: CommandContext): Command {
     .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
     .option('--target <host:port,...>', 'origin(s) to forward to, taken round-robin')
     .option('--json', 'print NDJSON events only')
-    // addCommand() does not pass the program's settings down: without these a
-    // usage error here would write to the real stderr and exit the process.
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
+;
   for (const flags of new Set(Object.values(KIND_FLAGS))) flags.addOptions(cmd);
   return cmd.action((kind: string, flags: ProxyFlags) => runProxy(ctx, kind, flags));
 }
@@ -72,22 +69,8 @@ async function runProxy(ctx: CommandContext, kind: string, flags: ProxyFlags): P
   const common: L4ProxyOptions = { listen: listen.value, targets: targets.value, recorder, name: kind };
   const proxy = createProxy(kind, buildOptions(kind, common, flags));
 
-  const print = flags.json ? jsonPrinter(ctx) : textPrinter(ctx);
-  const unsubscribe = recorder.on((e) => {
-    if (e.source === 'proxy') print.event(e);
-  });
-  let signal: string;
-  try {
-    const bound = await proxy.listen();
-    print.listening(bound.host, bound.port, targets.value.map(formatEndpoint));
-    signal = await ctx.stopSignal;
-  } finally {
-    // Also after a failed listen (close() then has nothing to wait for).
-    // Unsubscribed only afterwards, so the closes it causes are printed too.
-    await proxy.close();
-    unsubscribe();
-  }
-  print.stopped(signal);
+  const print = flags.json ? jsonPrinter<ProxyEvent>(ctx) : textPrinter(ctx, targets.value.map(formatEndpoint));
+  await serveUntilStopped(ctx, proxy, recorder, (e): e is ProxyEvent => e.source === 'proxy', print);
 }
 
 /** Kept apart so TypeScript checks each kind's builder against its own options. */
@@ -96,26 +79,10 @@ function buildOptions<K extends ProxyKind>(kind: K, common: L4ProxyOptions, flag
   return kindFlags.build(common, flags);
 }
 
-interface Printer {
-  listening(address: string, port: number, targets: string[]): void;
-  event(e: ProxyEvent): void;
-  stopped(signal: string): void;
-}
-
-/** NDJSON only: the listening line first (DESIGN.md's contract), then the core events as they are. */
-function jsonPrinter(ctx: CommandContext): Printer {
-  const write = ndjsonWriter(ctx.stdout);
-  return {
-    listening: (address, port) => write({ event: 'listening', address, port }),
-    event: write,
-    stopped: () => undefined,
-  };
-}
-
-function textPrinter(ctx: CommandContext): Printer {
+function textPrinter(ctx: CommandContext, targets: string[]): ServePrinter<ProxyEvent> {
   const line = (t: number, text: string) => ctx.stdout.write(`${t.toFixed(1).padStart(9)} ms  ${text}\n`);
   return {
-    listening: (address, port, targets) => ctx.stdout.write(`listening on ${formatEndpoint({ host: address, port })}, forwarding to ${targets.join(', ')}\n`),
+    listening: ({ host: address, port }) => ctx.stdout.write(`listening on ${formatEndpoint({ host: address, port })}, forwarding to ${targets.join(', ')}\n`),
     event: (e) => line(e.t, describeEvent(e)),
     stopped: (signal) => ctx.stdout.write(`stopped (${signal})\n`),
   };
