@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
-import { percentile, runLoad, type LoadEngine } from '../../packages/client/src/index.js';
+import { runLoad, type LoadEngine } from '@keepalive-lab/client';
+import { percentile } from '@keepalive-lab/scenarios';
 import { CONNECTIONS, type Measurement } from './measurement.js';
 
 /** autocannon, pipelining 1, for `ms` (it measures by duration; whole seconds are what it takes). */
@@ -34,5 +35,5 @@ export async function labLoadFor(label: string, url: string, ms: number, engine:
     else if (r.error !== 'ABORTED') failed++; // ABORTED: in flight when the clock stopped the run
   }
   latencies.sort((a, b) => a - b);
-  return { label, rps: latencies.length / seconds, p99: latencies.length ? percentile(latencies, 99) : 0, ok: latencies.length, failed };
+  return { label, rps: latencies.length / seconds, p99: percentile(latencies, 99) ?? 0, ok: latencies.length, failed };
 }

@@ -1,6 +1,6 @@
 import http from 'node:http';
-import { Recorder } from '../../packages/core/src/index.js';
-import { createOrigin } from '../../packages/origin/src/index.js';
+import { Recorder } from '@keepalive-lab/core';
+import { createOrigin } from '@keepalive-lab/origin';
 
 /**
  * The child side of server-child.ts: starts one server, prints `{"port":N}`,

@@ -66,7 +66,8 @@ export function computeMetrics(input: MetricInput): Metrics {
     }
   }
   const originSeen = events.some((e) => e.source === 'origin');
-  m['origin.distinctPorts'] = distinct(requests.map((r) => r.originPort));
+  // Unknown is absent, not 0: a client alone in front of a non-lab server sees no origin ports.
+  if (originSeen || requests.some((r) => r.originPort !== null)) m['origin.distinctPorts'] = distinct(requests.map((r) => r.originPort));
   if (originSeen) {
     m['origin.connections'] = originConns;
     m['origin.requests'] = originRequests;
@@ -77,8 +78,8 @@ export function computeMetrics(input: MetricInput): Metrics {
       const counts = [...perOrigin.values()];
       m['balance.spread'] = round(Math.max(...counts) / Math.max(1, Math.min(...counts)), 2);
     }
-  } else {
-    m['origin.maxRequestsPerConnection'] = Math.max(0, ...requests.map((r) => r.nthOnConn ?? 0));
+  } else if (requests.some((r) => r.nthOnConn !== null)) {
+    m['origin.maxRequestsPerConnection'] = Math.max(...requests.map((r) => r.nthOnConn ?? 0));
   }
   if (events.some((e) => e.source === 'proxy')) {
     m['proxy.clientConnections'] = proxyClients;

@@ -78,6 +78,13 @@ describe('metrics', () => {
     expect(m['proxy.upstreamConnections']).toBeUndefined(); // no proxy in this run: absent, not 0
   });
 
+  it('leaves origin metrics out when nobody saw the origin (a client alone, a non-lab server)', () => {
+    const m = computeMetrics({ requests: joinRecords([rec('a', 0, 1, 1, false)], []), events: [], durationMs: 1, batchGap: 100 });
+    expect(m).not.toHaveProperty('origin.distinctPorts');
+    expect(m).not.toHaveProperty('origin.maxRequestsPerConnection');
+    expect(m['client.distinctPorts']).toBe(1);
+  });
+
   it('counts HTTP errors as errors.HTTP_<status>', () => {
     const m = computeMetrics({ requests: joinRecords([rec('a', 0, 1, 1, false, 502)], []), events: [], durationMs: 1, batchGap: 100 });
     expect([m['errors.HTTP_502'], m['requests.failed']]).toEqual([1, 1]);

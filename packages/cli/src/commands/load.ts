@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { LabError, parseDuration, type ClientRecord } from '@keepalive-lab/core';
-import { clientMetrics, runLoad, toRequestRecord, type ClientMetrics, type LoadEngine } from '@keepalive-lab/client';
+import { runLoad, type LoadEngine } from '@keepalive-lab/client';
+import { computeMetrics, joinRecords, type Metrics } from '@keepalive-lab/scenarios';
 import type { CommandContext } from '../context.js';
 import type { SetExitCode } from './index.js';
 
@@ -20,6 +21,8 @@ interface LoadFlags {
 
 /** Rows of the port table beyond this are summed up in one line (a no-keep-alive run has one port per request). */
 const MAX_ROWS = 50;
+/** Completions further apart than this count as separate waves (the `batches` metric). */
+const BATCH_GAP_MS = 250;
 
 const usage = (flag: string, expected: string, found: string): LabError =>
   new LabError('LAB_ERR_USAGE', `${flag}: expected ${expected}, found ${JSON.stringify(found)}`, { path: flag, expected, found: JSON.stringify(found) });
@@ -81,8 +84,10 @@ export function loadCommand(ctx: CommandContext, setExitCode: SetExitCode): Comm
         timeout: timeout.value,
         signal: stop.signal,
       });
-      const metrics = clientMetrics(records, durationMs);
-      if (flags.json) ctx.stdout.write(`${JSON.stringify({ requests: records.map(toRequestRecord), metrics })}\n`);
+      // No events: the client alone knows its records and the origin's stamps in them.
+      const joined = joinRecords(records, []);
+      const metrics = computeMetrics({ requests: joined, events: [], durationMs, batchGap: BATCH_GAP_MS });
+      if (flags.json) ctx.stdout.write(`${JSON.stringify({ requests: joined, metrics })}\n`);
       else {
         const c = new Chalk();
         ctx.stdout.write(`${portTable(records, c)}\n${summary(metrics, c)}`);
@@ -144,16 +149,16 @@ export function portTable(records: readonly ClientRecord[], c: ChalkInstance): s
   return `${table.toString()}\n${more}`;
 }
 
-const ms = (m: ClientMetrics, key: string): string => (m[key] === undefined ? '—' : `${m[key]}ms`);
+const ms = (m: Metrics, key: string): string => (m[key] === undefined ? '—' : `${m[key]}ms`);
 
-function errorList(m: ClientMetrics): string {
+function errorList(m: Metrics): string {
   return Object.entries(m)
     .filter(([k]) => k.startsWith('errors.'))
     .map(([k, n]) => `${k.slice('errors.'.length)}×${n}`)
     .join(', ');
 }
 
-export function summary(m: ClientMetrics, c: ChalkInstance): string {
+export function summary(m: Metrics, c: ChalkInstance): string {
   const failed = m['requests.failed'] ?? 0;
   const errors = errorList(m);
   const total = m['requests.total'] ?? 0;
