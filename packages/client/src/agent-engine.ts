@@ -24,7 +24,17 @@ export async function runAgentEngine(run: LoadRun): Promise<void> {
   if (!o.keepAlive) base.connection = 'close';
   if (o.body !== null) base['content-length'] = String(o.body.length);
 
+  const pacing = new Set<NodeJS.Timeout>();
   const fire = (): void => {
+    const wait = run.delayBeforeNext();
+    if (wait > 0) {
+      const t = setTimeout(() => {
+        pacing.delete(t);
+        fire();
+      }, wait);
+      pacing.add(t);
+      return;
+    }
     const rec = run.issue();
     if (rec === null) return;
     send(rec);
@@ -87,6 +97,7 @@ export async function runAgentEngine(run: LoadRun): Promise<void> {
 
   const onAbort = (): void => {
     run.abort();
+    for (const t of pacing) clearTimeout(t);
     for (const req of inFlight) req.destroy(new LoadAbortError('ABORTED'));
   };
   o.signal?.addEventListener('abort', onAbort, { once: true });

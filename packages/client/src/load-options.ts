@@ -19,6 +19,9 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   /** ms a request may take once it has a socket (queue time is not counted); default 60000 → error `TIMEOUT`. */
   timeout?: number;
+  /** ms between request starts (0 = as fast as the window allows): spreads a run over time so a fault
+   * (an origin going down and back) falls in its middle. Agent engine only. */
+  interval?: number;
   /** 'agent' (node:http, the teaching engine, default) or 'fast' (raw net sockets, the speed engine). */
   engine?: LoadEngine;
   /** The run's clock; a private one when absent. */
@@ -68,6 +71,8 @@ export interface ResolvedLoad {
   body: Buffer | null;
   headers: Record<string, string>;
   timeout: number;
+  /** ms between request starts; 0 = none. */
+  interval: number;
   engine: LoadEngine;
   recorder: Recorder;
   idPrefix: string;
@@ -101,6 +106,9 @@ export function resolveLoadOptions(o: LoadOptions): ResolvedLoad {
   if (!isInt(timeout, 1)) throw usage('timeout', 'a whole number of ms ≥ 1', o.timeout);
   const engine = o.engine ?? LOAD_DEFAULTS.engine;
   if (engine !== 'agent' && engine !== 'fast') throw usage('engine', 'agent or fast', engine);
+  const interval = o.interval ?? 0;
+  if (!isInt(interval, 0)) throw usage('interval', 'a whole number of ms ≥ 0', o.interval);
+  if (interval > 0 && engine === 'fast') throw usage('interval', '0 with the fast engine (pacing is an agent-engine feature)', o.interval);
   const method = o.method.toUpperCase();
   const body = o.body !== undefined ? Buffer.from(o.body) : WITH_BODY.has(method) ? DEFAULT_BODY : null;
   // URL keeps IPv6 hosts in brackets; sockets want them bare.
@@ -118,6 +126,7 @@ export function resolveLoadOptions(o: LoadOptions): ResolvedLoad {
     body,
     headers: o.headers ?? {},
     timeout,
+    interval,
     engine,
     recorder: o.recorder ?? new Recorder(),
     idPrefix: o.idPrefix ?? LOAD_DEFAULTS.idPrefix,

@@ -42,6 +42,12 @@ export class LoadRun {
     this.#t0 = this.o.recorder.now();
   }
 
+  /** ms to wait before the next request may start, under `interval` pacing; 0 = now. */
+  delayBeforeNext(): number {
+    if (this.o.interval === 0) return 0;
+    return Math.max(0, this.#t0 + this.#issued * this.o.interval - this.o.recorder.now());
+  }
+
   /** Issues the next request: a fresh record with its id and start, or null when all are issued or the run was aborted. */
   issue(): ClientRecord | null {
     if (this.#aborted || this.#issued >= this.o.requests) return null;

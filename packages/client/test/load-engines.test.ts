@@ -1,4 +1,6 @@
-import { describe, expect } from 'vitest';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
 import { runLoad, type LoadEngine } from '../src/index.js';
 import { refusedPort, test } from './test-origin.js';
 
@@ -128,5 +130,27 @@ describe.each<LoadEngine>(['agent', 'fast'])('engine %s', (engine) => {
     expect(records).toHaveLength(4);
     expect(records.every((r) => r.error === 'ABORTED')).toBe(true);
     await expect.poll(() => origin.openConnections).toBe(0);
+  });
+});
+
+describe('pacing', () => {
+  it('interval spaces request starts at least that far apart (agent engine)', async () => {
+    const server = http.createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const { records } = await runLoad({ url: `http://127.0.0.1:${port}/`, requests: 4, concurrency: 4, keepAlive: true, maxSockets: 0, method: 'GET', interval: 100 });
+      const starts = records.map((r) => r.start);
+      // Timers never fire early by more than node's 1 ms rounding: a lower bound, not a window.
+      for (let i = 1; i < starts.length; i++) expect((starts[i] ?? 0) - (starts[i - 1] ?? 0)).toBeGreaterThanOrEqual(99);
+      expect(records.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('refuses interval with the fast engine, naming the option', async () => {
+    await expect(runLoad({ url: 'http://127.0.0.1:1/', requests: 1, concurrency: 1, keepAlive: true, maxSockets: 0, method: 'GET', interval: 10, engine: 'fast' })).rejects.toThrow(/interval/);
   });
 });

@@ -12,6 +12,12 @@ export interface OriginFaults {
   resetMidResponse?: boolean;
   /** Read the request, never answer: a hung origin. */
   silent?: boolean;
+  /**
+   * ms the origin is down right after listen(): its listener closes (new
+   * connections are refused) and comes back on the same port. An origin
+   * restarting behind a proxy; 0 = off. Not a per-request knob: see origin.ts.
+   */
+  downFor?: number;
 }
 
 export interface OriginOptions {
@@ -87,6 +93,7 @@ export function resolveOriginOptions(options: OriginOptions = {}): ResolvedOrigi
       dropOnReuse: options.faults?.dropOnReuse ?? false,
       resetMidResponse: options.faults?.resetMidResponse ?? false,
       silent: options.faults?.silent ?? false,
+      downFor: count('faults.downFor', options.faults?.downFor, 0),
     },
     // Keeps nothing: a long-running origin must not grow without bound when
     // nobody collects its events. Pass a recorder to collect them.

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
-import { ServerBase, type Recorder } from '@keepalive-lab/core';
+import { ServerBase, type Endpoint, type Recorder } from '@keepalive-lab/core';
 import { openConnection } from './connection.js';
 import { newCounters, type OriginContext, type OriginCounters } from './context.js';
 import { planFaults } from './faults/index.js';
@@ -19,6 +19,7 @@ export class Origin extends ServerBase {
   readonly options: Readonly<ResolvedOriginOptions>;
   readonly recorder: Recorder;
   readonly #ctx: OriginContext;
+  #downTimer: NodeJS.Timeout | null = null;
 
   constructor(options: OriginOptions = {}) {
     const resolved = resolveOriginOptions(options);
@@ -49,6 +50,30 @@ export class Origin extends ServerBase {
     server.on('request', createRequestHandler(this.#ctx));
   }
 
+  /**
+   * With `faults.downFor`, the origin binds (so its port is known and a proxy
+   * can be pointed at it), then closes its listener at once and reopens it on
+   * the same port after `downFor` ms: connections in between are refused.
+   */
+  override async listen(): Promise<Endpoint> {
+    const bound = await super.listen();
+    const downFor = this.options.faults.downFor;
+    if (downFor > 0) {
+      await new Promise<void>((resolve) => this.server.close(() => resolve()));
+      this.#fault('down');
+      this.#downTimer = setTimeout(() => {
+        this.#downTimer = null;
+        if (this.#ctx.closing) return;
+        this.server.listen(bound.port, bound.host, () => this.#fault('up'));
+      }, downFor);
+    }
+    return bound;
+  }
+
+  #fault(fault: string): void {
+    this.recorder.record({ event: 'fault', source: 'origin', t: this.recorder.now(), origin: this.name, conn: 0, id: null, fault });
+  }
+
   /** A snapshot of the live counters. */
   get counters(): OriginCounters {
     return { ...this.#ctx.counters };
@@ -56,6 +81,7 @@ export class Origin extends ServerBase {
 
   override close(): Promise<void> {
     this.#ctx.closing = true;
+    if (this.#downTimer !== null) clearTimeout(this.#downTimer);
     return super.close();
   }
 

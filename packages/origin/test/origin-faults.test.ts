@@ -1,4 +1,5 @@
 import { describe, expect } from 'vitest';
+import type { LabEvent } from '@keepalive-lab/core';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { connClose, originEvents, test, waitForEvent } from './fixtures.js';
@@ -67,5 +68,28 @@ describe('origin fault knobs', () => {
     expect(received).toBe(0);
     expect(origin.openSockets).toBe(0);
     expect(await waitForEvent(recorder, connClose(1))).toMatchObject({ reason: 'server-close', requests: 0 });
+  });
+});
+
+describe('origin down for a while', () => {
+  test('downFor refuses connections, then serves on the same port', async ({ lab }) => {
+    const { port, recorder } = await lab.start({ faults: { downFor: 300 } });
+    const refused = await new Promise<string>((resolve) => {
+      const req = request({ host: '127.0.0.1', port, agent: false }, () => resolve('answered'));
+      req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+      req.end();
+    });
+    expect(refused).toBe('ECONNREFUSED');
+    await waitForEvent(recorder, (e): e is Extract<LabEvent, { event: 'fault' }> => e.event === 'fault' && e.fault === 'up');
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(200);
+    expect(originEvents(recorder, 'fault').map((e) => e.fault)).toEqual(['down', 'up']);
   });
 });

@@ -61,6 +61,7 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
         method: s.client.method,
         engine: s.client.engine,
         timeout: s.client.timeout,
+        interval: s.client.interval,
         recorder,
         onRecord: (_rec, done) => {
           doneSoFar = done;

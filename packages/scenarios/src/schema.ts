@@ -28,6 +28,8 @@ export const faultsSchema = z
     resetMidResponse: z.boolean().default(false),
     /** Read requests, never answer. */
     silent: z.boolean().default(false),
+    /** Refuse connections for this long after start, then serve on the same port (an origin restarting). */
+    downFor: duration.default('0ms'),
   })
   .strict();
 
@@ -77,6 +79,8 @@ export const clientSchema = z
     method: z.string().regex(/^[A-Z]+$/, 'an HTTP method in capitals').default('GET'),
     engine: z.enum(['agent', 'fast']).default('agent'),
     timeout: duration.default('60s'),
+    /** Time between request starts, to spread a run over a fault (agent engine only). */
+    interval: duration.default('0ms'),
     path: z.string().startsWith('/').default('/'),
   })
   .strict();

@@ -2,7 +2,8 @@ import type { ServerResponse } from 'node:http';
 import type { Connection } from '../connection.js';
 import type { OriginFaults } from '../options.js';
 
-export type FaultName = keyof OriginFaults;
+/** The per-request knobs; `downFor` acts on the listener instead (origin.ts). */
+export type FaultName = Exclude<keyof OriginFaults, 'downFor'>;
 
 /**
  * One fault knob (toxiproxy's toxic). The handler asks `fires` at its stage;
