@@ -1,6 +1,22 @@
-export { renderResult, verdictLine } from './terminal/render-result.js';
+export { renderResult, renderRunHeader, verdictLine } from './terminal/render-result.js';
 export { renderPortTable } from './terminal/port-table.js';
 export { renderRequestTable } from './terminal/request-table.js';
-export { renderTimeline, type TimelineRows } from './terminal/timeline.js';
+export { renderTimeline, type TimelineRows, type TimelineOptions } from './terminal/timeline.js';
+export { timelineRowsOption } from './terminal/timeline-option.js';
 export { renderChecks, renderMetrics, type CheckRow } from './terminal/checks.js';
+export { renderComparison } from './terminal/compare.js';
 export { painter, type RenderOptions, type Painter } from './terminal/style.js';
+export { viewsOf, pickVariant, splitVariantRef, type ResultView } from './model/views.js';
+export { readResult, loadViews, savedScenarioNames, type LoadedResult } from './model/load-views.js';
+export {
+  compareViews,
+  metricsWithDerived,
+  KEY_METRICS,
+  type Comparison,
+  type ComparedColumn,
+  type ComparedMetric,
+  type ChainColumn,
+  type PortChain,
+  type MetricKind,
+} from './model/comparison.js';
+export { buildReport, type ReportOptions } from './html/report-html.js';

@@ -3,7 +3,7 @@ import { Chalk } from 'chalk';
 import { resolve } from 'node:path';
 import { LabError } from '@keepalive-lab/core';
 import { runToDocument, saveResult, type ResultDocument, type RunProgress } from '@keepalive-lab/scenarios';
-import { renderResult, verdictLine } from '@keepalive-lab/report';
+import { renderResult, timelineRowsOption, verdictLine } from '@keepalive-lab/report';
 import type { CommandContext } from '../context.js';
 import type { SetExitCode } from './index.js';
 import { loadAll } from './scenario-refs.js';
@@ -16,6 +16,7 @@ interface RunFlags {
   save: boolean;
   resultsDir: string;
   quiet?: boolean;
+  timeline: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -30,10 +31,12 @@ export function runCommand(ctx: CommandContext, setExitCode: SetExitCode): Comma
     .option('--no-save', 'do not write results/<name>/<time>.json')
     .option('--results-dir <dir>', 'where results are saved', 'results')
     .option('--quiet', 'print only the verdict line per scenario')
+    .option('--timeline <rows>', 'timeline rows: client (one per client connection) or origin', 'client')
     .action(async (names: string[], flags: RunFlags) => {
       if (names.length === 0 && !flags.all) {
         throw new LabError('LAB_ERR_USAGE', 'run: name a scenario (see `lab list`) or pass --all');
       }
+      const timeline = timelineRowsOption(flags.timeline);
       const loaded = await loadAll(ctx, names, flags.all ?? false, flags.set);
       const c = new Chalk();
       const docs: ResultDocument[] = [];
@@ -47,7 +50,7 @@ export function runCommand(ctx: CommandContext, setExitCode: SetExitCode): Comma
         const saved = flags.save ? await saveResult(doc, resolve(ctx.cwd, flags.resultsDir)) : null;
         if (flags.json) continue;
         if (flags.quiet) ctx.stdout.write(`${l.scenario.name.padEnd(24)} ${verdictLine(doc, c)}\n`);
-        else ctx.stdout.write(renderResult(doc, { color: c.level > 0, width: ctx.stdout.columns ?? 100 }));
+        else ctx.stdout.write(renderResult(doc, { color: c.level > 0, width: ctx.stdout.columns ?? 100, timeline }));
         if (saved && !flags.quiet) ctx.stdout.write(c.dim(`saved ${saved}\n\n`));
       }
       if (flags.json) ctx.stdout.write(`${JSON.stringify(docs.length === 1 ? docs[0] : docs)}\n`);

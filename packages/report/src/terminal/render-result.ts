@@ -1,4 +1,4 @@
-import type { RequestRecord } from '@keepalive-lab/core';
+import type { LabEvent, RequestRecord } from '@keepalive-lab/core';
 import type { ResultDocument } from '@keepalive-lab/scenarios';
 import { renderChecks, renderMetrics } from './checks.js';
 import { renderPortTable } from './port-table.js';
@@ -18,15 +18,25 @@ export function renderResult(doc: ResultDocument, o: RenderOptions): string {
   const runs = doc.variants ?? [{ name: null, title: null, metrics: doc.metrics }];
   for (const v of runs) {
     const requests: RequestRecord[] = v.name === null ? doc.requests : doc.requests.filter((r) => r.variant === v.name);
+    const events: LabEvent[] = v.name === null ? doc.events : doc.events.filter((e) => e.variant === v.name);
     if (v.name !== null) out.push('', p.c.bold.underline(`variant ${v.name}${v.title ? `: ${v.title}` : ''}`));
     out.push('', p.c.bold('Ports, per client connection'), renderPortTable(requests, p));
     out.push('', p.c.bold('Requests'), renderRequestTable(requests, p));
-    out.push('', p.c.bold('Timeline'), renderTimeline(requests, p), wavesLine(requests, doc.scenario.analysis?.batchGap ?? 250, p));
+    out.push('', p.c.bold('Timeline'), renderTimeline(requests, events, p, { rows: o.timeline ?? 'client' }), wavesLine(requests, doc.scenario.analysis?.batchGap ?? 250, p));
     out.push('', p.c.bold('Metrics'), renderMetrics(v.metrics, p));
   }
   if (doc.expectations.length > 0) out.push('', p.c.bold('Checks'), renderChecks(doc.expectations, p));
   out.push('', verdictLine(doc, p.c));
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The lines `lab run` prints before running a scenario (name, title, story);
+ * `lab show` prints them again before the rendered result.
+ */
+export function renderRunHeader(scenario: Pick<ResultDocument['scenario'], 'name' | 'title' | 'story'>, o: Pick<RenderOptions, 'color'>): string {
+  const c = painter({ color: o.color, width: 0 }).c;
+  return `${c.bold.cyan(`▶ ${scenario.name}`)}  ${scenario.title}\n${c.dim(scenario.story.trim())}\n\n`;
 }
 
 export function verdictLine(doc: Pick<ResultDocument, 'verdict' | 'expectations' | 'scenario'>, c: ReturnType<typeof painter>['c']): string {

@@ -6,6 +6,8 @@ export interface RenderOptions {
   color: boolean;
   /** Columns available; timelines scale to it. */
   width: number;
+  /** Timeline rows: one per client connection (default) or per origin connection. */
+  timeline?: 'client' | 'origin';
 }
 
 export interface Painter {

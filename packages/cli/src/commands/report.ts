@@ -1,0 +1,35 @@
+import { Command } from 'commander';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
+import { buildReport, loadViews, savedScenarioNames } from '@keepalive-lab/report';
+import type { CommandContext } from '../context.js';
+
+interface ReportFlags {
+  out?: string;
+  resultsDir: string;
+}
+
+/**
+ * `lab report [name...] [--out FILE]`: one self-contained HTML page of saved
+ * results (every scenario's latest when none is named), with a comparison
+ * when there are several. Reads result files, writes one file.
+ */
+export function reportCommand(ctx: CommandContext): Command {
+  return new Command('report')
+    .description('write one self-contained HTML page of saved results, with charts (latest of every scenario by default)')
+    .argument('[results...]', 'scenario names (latest result), result .json files, or name:variant')
+    .option('--out <file>', 'where to write the page (default: <results-dir>/report.html)')
+    .option('--results-dir <dir>', 'where results are saved', 'results')
+    .action(async (refs: string[], flags: ReportFlags) => {
+      const dir = resolve(ctx.cwd, flags.resultsDir);
+      const names = refs.length > 0 ? refs : await savedScenarioNames(dir);
+      const views = await loadViews(names, dir);
+      const html = buildReport(views);
+      const out = resolve(ctx.cwd, flags.out ?? resolve(dir, 'report.html'));
+      await mkdir(dirname(out), { recursive: true });
+      await writeFile(out, html);
+      const kb = Math.round(Buffer.byteLength(html) / 1024);
+      const shown = relative(ctx.cwd, out);
+      ctx.stdout.write(`wrote ${shown === '' || shown.startsWith('..') ? out : shown} (${views.length} result${views.length === 1 ? '' : 's'}: ${views.map((v) => v.label).join(', ')}; ${kb} kB)\n`);
+    });
+}
