@@ -22,3 +22,6 @@ for (const section of SECTIONS) {
   process.stdout.write(`${renderSection(r)}\n`);
 }
 process.stdout.write(renderSummary(results));
+// The report's figures (write time, render time) are not req/s rows: it prints its own lines.
+const { reportBench } = await import('./report.js');
+process.stdout.write(await reportBench());

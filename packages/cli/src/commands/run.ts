@@ -42,7 +42,7 @@ export function runCommand(ctx: CommandContext, setExitCode: SetExitCode): Comma
       const docs: ResultDocument[] = [];
       const tty = Boolean(ctx.stdout.isTTY && ctx.stderr.isTTY) && !flags.json;
       for (const l of loaded) {
-        if (!flags.json && !flags.quiet) ctx.stdout.write(`${c.bold.cyan(`▶ ${l.scenario.name}`)}  ${l.scenario.title}\n${c.dim(l.scenario.story.trim())}\n\n`);
+        if (!flags.json && !flags.quiet) ctx.stdout.write(renderRunHeader(l.scenario, { color: c.level > 0 }));
         const progress = tty ? progressLine(ctx.stderr) : null;
         const doc = await runToDocument(l, progress ? (p: RunProgress) => progress.update(p) : undefined).finally(() => progress?.clear());
         docs.push(doc);
