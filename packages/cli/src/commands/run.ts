@@ -3,7 +3,7 @@ import { Chalk } from 'chalk';
 import { resolve } from 'node:path';
 import { LabError } from '@keepalive-lab/core';
 import { runToDocument, saveResult, type ResultDocument, type RunProgress } from '@keepalive-lab/scenarios';
-import { renderResult, timelineRowsOption, verdictLine } from '@keepalive-lab/report';
+import { renderResult, renderRunHeader, timelineRowsOption, verdictLine } from '@keepalive-lab/report';
 import type { CommandContext } from '../context.js';
 import type { SetExitCode } from './index.js';
 import { loadAll } from './scenario-refs.js';
