@@ -2,6 +2,7 @@ import { LabError, type LabServer } from '@keepalive-lab/core';
 import type { L4ProxyOptions } from './l4-base.js';
 import { createNaiveL4 } from './naive-l4.js';
 import { createPipeL4 } from './pipe-l4.js';
+import { createL7Proxy, type L7ProxyOptions } from './l7/index.js';
 
 export type ProxyKind = 'naive-l4' | 'pipe-l4' | 'l7';
 
@@ -13,7 +14,7 @@ export const isProxyKind = (s: string): s is ProxyKind => (PROXY_KINDS as readon
 export interface ProxyOptionsByKind {
   'naive-l4': L4ProxyOptions;
   'pipe-l4': L4ProxyOptions;
-  l7: L4ProxyOptions;
+  l7: L7ProxyOptions;
 }
 
 /** What an owner (scenario runner, CLI) needs of any proxy. */
@@ -30,7 +31,7 @@ export function createProxy<K extends ProxyKind>(kind: K, options: ProxyOptionsB
     case 'pipe-l4':
       return createPipeL4(options);
     case 'l7':
-      throw new LabError('LAB_ERR_USAGE', 'l7 is not available yet', { found: 'l7', known: ['naive-l4', 'pipe-l4'] });
+      return createL7Proxy(options);
     default:
       throw new LabError('LAB_ERR_USAGE', `unknown proxy kind ${JSON.stringify(kind)}`, { found: String(kind), known: [...PROXY_KINDS] });
   }

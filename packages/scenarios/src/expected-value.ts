@@ -4,31 +4,38 @@ import { parseDuration } from '@keepalive-lab/core';
  * An expectation's bound: a number, a duration (`2s`), or a small formula over
  * the scenario's own fields, so a check follows the experiment when `--set`
  * changes it: `origins.0.keepAliveTimeout`, `client.requests / client.maxSockets`.
- * One operator at most: enough to say what the blog's numbers are made of.
+ * `+ - * /` only: enough to say what the blog's numbers are made of.
  */
 export type ExpectedValue = number | string;
 
 const TERM = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$/;
 
-/** The bound in numbers, or why it cannot be computed. */
+/** The bound in numbers, or why it cannot be computed. `*` and `/` bind tighter than `+` and `-`. */
 export function resolveExpected(value: ExpectedValue, scenario: unknown): { value: number } | { error: string } {
   if (typeof value === 'number') return { value };
-  const parts = value.split(/\s*([+\-*/])\s*/).filter((p) => p !== '');
-  if (parts.length !== 1 && parts.length !== 3) return { error: `expected a number, a duration or "field [+-*/] field", found ${JSON.stringify(value)}` };
-  const a = term(parts[0] ?? '', scenario);
-  if ('error' in a || parts.length === 1) return a;
-  const b = term(parts[2] ?? '', scenario);
-  if ('error' in b) return b;
-  switch (parts[1]) {
-    case '+':
-      return { value: a.value + b.value };
-    case '-':
-      return { value: a.value - b.value };
-    case '*':
-      return { value: a.value * b.value };
-    default:
-      return b.value === 0 ? { error: `${value}: division by zero` } : { value: a.value / b.value };
+  const parts = value.trim().split(/\s*([+\-*/])\s*/);
+  if (parts.length % 2 === 0 || parts.some((p) => p === '')) return { error: `expected a number, a duration or a formula like "client.requests / client.maxSockets", found ${JSON.stringify(value)}` };
+  // Terms at even indexes, operators at odd ones.
+  const sums: number[] = [];
+  const signs: number[] = [1];
+  let acc: number | null = null;
+  for (let i = 0; i < parts.length; i += 2) {
+    const t = term(parts[i] ?? '', scenario);
+    if ('error' in t) return t;
+    const op = parts[i - 1];
+    if (acc === null) acc = t.value;
+    else if (op === '*') acc *= t.value;
+    else if (op === '/') {
+      if (t.value === 0) return { error: `${value}: division by zero` };
+      acc /= t.value;
+    } else {
+      sums.push(acc);
+      signs.push(op === '-' ? -1 : 1);
+      acc = t.value;
+    }
   }
+  sums.push(acc ?? 0);
+  return { value: sums.reduce((total, v, i) => total + (signs[i] ?? 1) * v, 0) };
 }
 
 function term(text: string, scenario: unknown): { value: number } | { error: string } {

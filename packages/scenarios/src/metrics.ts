@@ -10,6 +10,8 @@ export interface MetricInput {
   durationMs: number;
   /** Completions further apart than this start a new batch, ms. */
   batchGap: number;
+  /** Every origin of the topology, so one that got nothing counts as 0 in the balance. */
+  originNames?: string[];
   /** Sockets in TIME_WAIT on the origin's port after the run (Linux only). */
   timeWait?: number | null;
 }
@@ -42,7 +44,7 @@ export function computeMetrics(input: MetricInput): Metrics {
   let maxNth = 0;
   let originRequests = 0;
   let idleCloses = 0;
-  const perOrigin = new Map<string, number>();
+  const perOrigin = new Map<string, number>((input.originNames ?? []).map((n) => [n, 0]));
   let proxyClients = 0;
   let upstreams = 0;
   let reuses = 0;
@@ -75,6 +77,7 @@ export function computeMetrics(input: MetricInput): Metrics {
     m['origin.idleCloses'] = idleCloses;
     for (const [name, n] of perOrigin) m[`origin.${name}.requests`] = n;
     if (perOrigin.size > 0) {
+      // max/min requests per origin; an origin that got none counts as 1, so "all on one" reads as the total.
       const counts = [...perOrigin.values()];
       m['balance.spread'] = round(Math.max(...counts) / Math.max(1, Math.min(...counts)), 2);
     }

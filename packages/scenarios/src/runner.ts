@@ -80,6 +80,13 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
   }
   await topology.close();
   const requests = joinRecords(records, recorder.events);
-  const metrics = computeMetrics({ requests, events: recorder.events, durationMs, batchGap: s.analysis.batchGap, timeWait });
+  const metrics = computeMetrics({
+    requests,
+    events: recorder.events,
+    durationMs,
+    batchGap: s.analysis.batchGap,
+    originNames: s.origins.map((o) => o.name),
+    timeWait,
+  });
   return { requests, events: recorder.events, metrics, expectations: checkExpectations(s.expect, metrics, s), durationMs };
 }

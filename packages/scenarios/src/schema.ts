@@ -48,14 +48,16 @@ export const originSchema = z
   })
   .strict();
 
+/** L7 proxy knobs; absent ones take the proxy's own defaults (packages/proxies/src/l7/options.ts). */
 const l7Options = {
-  balance: z.enum(['rr', 'least', 'sticky']).default('rr'),
-  maxSockets: count(0).default(0), // per target; 0 = unlimited
-  maxIdleSockets: count(0).default(0), // per target; 0 = unlimited
-  poolIdleTimeout: duration.default('4s'),
-  keepAliveHint: z.boolean().default(true), // honour the origin's Keep-Alive: timeout=N
-  upstreamTimeout: duration.default('30s'),
-  headerTimeout: duration.default('10s'),
+  balance: z.enum(['rr', 'least', 'sticky']).optional(),
+  maxSockets: count(1).optional(), // upstream sockets per target, busy and idle
+  maxIdleSockets: count(0).optional(), // pooled idle sockets per target
+  poolIdleTimeout: duration.optional(),
+  keepAliveHint: z.boolean().optional(), // honour the origin's Keep-Alive: timeout=N
+  retryStale: z.boolean().optional(), // retry an idempotent request once on a fresh socket
+  upstreamTimeout: duration.optional(),
+  headerTimeout: duration.optional(),
 };
 
 export const proxySchema = z.discriminatedUnion(

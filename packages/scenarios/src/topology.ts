@@ -45,7 +45,9 @@ export async function startTopology(s: Scenario, recorder: Recorder): Promise<To
       url = s.proxy.url;
     } else if (s.proxy) {
       const { kind, ...options } = s.proxy;
-      const proxy = createProxy(kind, { targets: origins, recorder, ...options });
+      // Absent knobs stay absent, so the proxy's own defaults apply.
+      const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+      const proxy = createProxy(kind, { targets: origins, recorder, ...given });
       started.push(proxy);
       url = `http://${formatEndpoint(await proxy.listen())}${path}`;
     }

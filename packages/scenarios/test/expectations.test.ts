@@ -24,3 +24,14 @@ describe('expectations', () => {
     expect(checks[0]?.formula).toBe('client.requests / client.maxSockets');
   });
 });
+
+describe('expected-value formulas', () => {
+  it('applies * and / before + and -', async () => {
+    const { resolveExpected } = await import('../src/expected-value.js');
+    expect(resolveExpected('client.requests * 2 - 1', scenario)).toEqual({ value: 39 });
+    expect(resolveExpected('1 + client.requests / client.maxSockets', scenario)).toEqual({ value: 5 });
+    expect(resolveExpected('2s', scenario)).toEqual({ value: 2000 });
+    expect(resolveExpected('client.requests -', scenario)).toHaveProperty('error');
+    expect(resolveExpected('client.requests / 0', scenario)).toHaveProperty('error');
+  });
+});
