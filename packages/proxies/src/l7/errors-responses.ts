@@ -1,0 +1,46 @@
+import type { ServerResponse } from 'node:http';
+
+/**
+ * What the proxy answers itself. Short text bodies, so a user with curl sees
+ * who answered and why; built once, never per request.
+ */
+const ANSWERS = {
+  400: ['Bad Request', 'the proxy refused a malformed request'],
+  408: ['Request Timeout', 'the request head did not arrive in time'],
+  431: ['Request Header Fields Too Large', 'the request head is too large'],
+  501: ['Not Implemented', 'the proxy only understands the chunked transfer coding'],
+  502: ['Bad Gateway', 'the proxy got no valid response from the origin'],
+  504: ['Gateway Timeout', 'the origin did not answer in time'],
+  505: ['HTTP Version Not Supported', 'the proxy speaks HTTP/1.0 and HTTP/1.1'],
+} as const;
+
+export type ProxyStatus = keyof typeof ANSWERS;
+
+const BODIES = new Map<number, string>(
+  Object.entries(ANSWERS).map(([status, [text, why]]) => [Number(status), `${status} ${text}: ${why} (keepalive-lab l7)\n`]),
+);
+
+/** Raw responses for errors the parser found, written straight to the socket before closing it. */
+const RAW = new Map<number, Buffer>(
+  Object.entries(ANSWERS).map(([status, [text]]) => {
+    const body = BODIES.get(Number(status)) as string;
+    const head = `HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+    return [Number(status), Buffer.from(head + body, 'latin1')];
+  }),
+);
+
+export function rawErrorResponse(status: ProxyStatus): Buffer {
+  return RAW.get(status) as Buffer;
+}
+
+/**
+ * Answers through node's response (keeps pipelined order). `close` makes it
+ * the last response on the connection: framing we did not trust, or a
+ * request body we stopped reading.
+ */
+export function sendError(res: ServerResponse, status: ProxyStatus, close: boolean): void {
+  const body = BODIES.get(status) as string;
+  if (close) res.shouldKeepAlive = false;
+  res.writeHead(status, ANSWERS[status][0], ['Content-Type', 'text/plain', 'Content-Length', String(Buffer.byteLength(body))]);
+  res.end(body);
+}

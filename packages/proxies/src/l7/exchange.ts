@@ -1,0 +1,250 @@
+import { request, type Agent, type ClientRequest, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { CloseReason, Endpoint } from '@keepalive-lab/core';
+import type { Balancer } from './balancer.js';
+import { sendError, type ProxyStatus } from './errors-responses.js';
+import { checkRequestFraming, type RequestFraming } from './framing.js';
+import { clientResponseHeaders, upstreamRequestHeaders } from './hop-by-hop.js';
+import type { ResolvedL7Options } from './options.js';
+import { isRetryable } from './retry.js';
+import type { PoolRequestOptions, UpstreamConn, UpstreamPool } from './upstream-pool.js';
+
+/** One client connection as the proxy sees it. */
+export interface ClientConn {
+  readonly id: number;
+  readonly socket: Socket;
+  readonly port: number | null;
+  readonly ip: string;
+  /** Requests read and not yet answered (pipelining makes it > 1). */
+  inFlight: number;
+  /** Target of the previous request: sticky balancing. */
+  lastTarget: number | null;
+  reason: CloseReason | null;
+  /** close() came while busy: end the connection once the last answer is out. */
+  closeWhenIdle: boolean;
+  /** The latest request's exchange, while it lasts. */
+  current: Exchange | null;
+}
+
+export interface Target {
+  readonly endpoint: Endpoint;
+  /** `host:port`, as events name it. */
+  readonly label: string;
+  readonly pool: UpstreamPool;
+}
+
+/** What an exchange needs from the proxy that owns it. */
+export interface ExchangeContext {
+  readonly options: ResolvedL7Options;
+  /** `1.1 <name>`. */
+  readonly via: string;
+  readonly targets: Target[];
+  readonly balancer: Balancer;
+  readonly closing: boolean;
+  countRetry(): void;
+  recordForward(ex: Exchange, conn: UpstreamConn | null, reused: boolean): void;
+  recordReject(client: ClientConn, id: string | null, status: number, why: string): void;
+  done(client: ClientConn): void;
+}
+
+/**
+ * One client request and its attempts upstream:
+ *
+ *   client req ──framing──► pick target ──► attempt 1 ──response──► client res (streamed)
+ *                  │ bad                        │ stale reused socket, idempotent, no body
+ *                  ▼                            ▼
+ *             400/431/501                  attempt 2 (fresh socket) ──► 502/504 on failure
+ *
+ * Teardown in one place each way: the client leaving early destroys the
+ * upstream request (its socket is never pooled half-read); the origin
+ * failing after the head went out destroys the client's response, so the
+ * client never sees a complete-looking truncated body.
+ */
+export class Exchange {
+  id: string | null = null;
+  attempt = 0;
+  target = -1;
+  readonly #ctx: ExchangeContext;
+  readonly client: ClientConn;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  #framing: RequestFraming | null = null;
+  #headers: string[] = [];
+  #upstream: ClientRequest | null = null;
+  upstreamConn: UpstreamConn | null = null;
+  #bytesAtStart = 0;
+  #forwarded = false;
+  #settled = false;
+
+  constructor(ctx: ExchangeContext, client: ClientConn, req: IncomingMessage, res: ServerResponse) {
+    this.#ctx = ctx;
+    this.client = client;
+    this.#req = req;
+    this.#res = res;
+  }
+
+  start(): void {
+    const req = this.#req;
+    const res = this.#res;
+    this.client.current = this;
+    res.once('close', this.#onClientClose);
+    const f = checkRequestFraming(req, this.#ctx.options.maxHeaderCount);
+    this.id = f.id;
+    if (f.reject !== null) {
+      this.#reject(f.reject.status as ProxyStatus, f.reject.why, true);
+      return;
+    }
+    this.#framing = f;
+    res.sendDate = false; // the origin's Date is the one that counts
+    if (f.closeAfter || this.#ctx.closing) res.shouldKeepAlive = false;
+    if (req.httpVersionMinor === 0) res.useChunkedEncodingByDefault = false; // never chunked to HTTP/1.0
+    const target = this.#ctx.balancer.pick(this.client.lastTarget);
+    this.target = target;
+    this.client.lastTarget = target;
+    this.#ctx.balancer.outstanding[target] = (this.#ctx.balancer.outstanding[target] as number) + 1;
+    const t = this.#ctx.targets[target] as Target;
+    this.#headers = upstreamRequestHeaders({
+      rawHeaders: req.rawHeaders,
+      clientIp: this.client.ip,
+      host: f.host,
+      targetHost: t.label,
+      via: this.#ctx.via,
+    });
+    this.#send();
+  }
+
+  #send(): void {
+    const f = this.#framing as RequestFraming;
+    const t = this.#ctx.targets[this.target] as Target;
+    this.attempt++;
+    this.#forwarded = false;
+    this.upstreamConn = null;
+    const options: RequestOptions & PoolRequestOptions = {
+      // An Agent-like object (node checks only for addRequest); see upstream-pool.ts.
+      agent: t.pool as unknown as Agent,
+      host: t.endpoint.host,
+      port: t.endpoint.port,
+      method: this.#req.method,
+      path: f.path,
+      headers: this.#headers,
+      maxHeaderSize: this.#ctx.options.maxHeaderSize,
+      insecureHTTPParser: false,
+      labFresh: this.attempt > 1,
+    };
+    const up = request(options);
+    this.#upstream = up;
+    up.on('socket', this.#onSocket);
+    up.on('response', this.#onResponse);
+    up.on('error', this.#onUpstreamError);
+    if (f.hasBody) this.#req.pipe(up);
+    else up.end();
+  }
+
+  readonly #onSocket = (socket: Socket): void => {
+    const conn = this.#ctx.targets[this.target]?.pool.conn(socket) ?? null;
+    this.upstreamConn = conn;
+    this.#bytesAtStart = socket.bytesRead;
+    if (conn !== null && conn.localPort === null) socket.once('connect', this.#recordForward);
+    else this.#recordForward();
+  };
+
+  readonly #recordForward = (): void => {
+    if (this.#forwarded || this.#settled) return;
+    this.#forwarded = true;
+    this.#ctx.recordForward(this, this.upstreamConn, this.#upstream?.reusedSocket ?? false);
+  };
+
+  readonly #onResponse = (upRes: IncomingMessage): void => {
+    if (this.#settled) {
+      upRes.destroy();
+      return;
+    }
+    const conn = this.upstreamConn;
+    const pool = this.#ctx.targets[this.target]?.pool;
+    const head = clientResponseHeaders(upRes.rawHeaders, this.#ctx.via);
+    if (conn !== null && pool !== undefined) {
+      if (head.keepAliveSeconds !== null) pool.noteHint(conn.socket, head.keepAliveSeconds);
+      if (head.close || (upRes.httpVersionMinor === 0 && head.keepAliveSeconds === null)) pool.markReason(conn.socket, 'connection-close');
+    }
+    const res = this.#res;
+    res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, head.headers);
+    upRes.on('error', this.#onUpstreamBodyError);
+    upRes.pipe(res);
+  };
+
+  /** The origin reset or closed mid-body: the client must not see a clean end. */
+  readonly #onUpstreamBodyError = (): void => {
+    if (this.#settled) return;
+    this.client.reason ??= 'upstream-closed';
+    this.#res.destroy();
+  };
+
+  readonly #onUpstreamError = (err: NodeJS.ErrnoException): void => {
+    if (this.#settled) return;
+    this.#recordForward();
+    const conn = this.upstreamConn;
+    const pool = this.#ctx.targets[this.target]?.pool;
+    if (conn !== null && pool !== undefined && err.code?.startsWith('HPE_')) pool.markReason(conn.socket, 'error');
+    if (this.#res.headersSent) {
+      this.#onUpstreamBodyError();
+      return;
+    }
+    const f = this.#framing as RequestFraming;
+    const retry =
+      this.#ctx.options.retryStale &&
+      isRetryable({
+        method: this.#req.method ?? '',
+        attempt: this.attempt,
+        reused: this.#upstream?.reusedSocket ?? false,
+        responseBytes: conn === null ? 0 : conn.socket.bytesRead - this.#bytesAtStart,
+        hasBody: f.hasBody,
+        errorCode: err.code,
+      });
+    if (retry) {
+      this.#ctx.countRetry();
+      this.#send();
+      return;
+    }
+    const timeout = err.code === 'UPSTREAM_TIMEOUT';
+    // A body we stopped reading leaves the connection unframed: close it after the answer.
+    this.#reject(timeout ? 504 : 502, err.code ?? 'upstream-error', f.hasBody && !this.#req.complete);
+  };
+
+  /**
+   * The client's bytes went bad after the head (an invalid chunk size): the
+   * upstream request is abandoned mid-body, so the origin never sees a whole
+   * request, and the client gets the 400 if no answer has started.
+   */
+  failFromClient(status: ProxyStatus, why: string): boolean {
+    if (this.#settled || this.#res.headersSent) return false;
+    this.#settled = true;
+    const up = this.#upstream;
+    const conn = this.upstreamConn;
+    if (conn !== null) this.#ctx.targets[this.target]?.pool.markReason(conn.socket, 'client-closed');
+    if (up !== null && !up.destroyed) up.destroy();
+    this.#reject(status, why, true);
+    return true;
+  }
+
+  #reject(status: ProxyStatus, why: string, close: boolean): void {
+    this.#ctx.recordReject(this.client, this.id, status, why);
+    if (close) this.client.reason ??= 'connection-close';
+    sendError(this.#res, status, close);
+  }
+
+  /** The response is done or the client is gone: the one teardown point. */
+  readonly #onClientClose = (): void => {
+    this.#settled = true;
+    if (this.client.current === this) this.client.current = null;
+    if (this.target >= 0) this.#ctx.balancer.outstanding[this.target] = (this.#ctx.balancer.outstanding[this.target] as number) - 1;
+    const up = this.#upstream;
+    if (!this.#res.writableFinished && up !== null && !up.destroyed) {
+      // The client left before its answer was out: the upstream socket is
+      // mid-exchange and can never be reused.
+      const conn = this.upstreamConn;
+      if (conn !== null) this.#ctx.targets[this.target]?.pool.markReason(conn.socket, 'client-closed');
+      up.destroy();
+    }
+    this.#ctx.done(this.client);
+  };
+}

@@ -1,0 +1,106 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * Request framing checks (RFC 9112 §6, §7) that node's parser leaves to us.
+ *
+ * What llhttp in strict mode (node 20, `insecureHTTPParser` off) already
+ * refuses, checked byte for byte in test/l7-framing.test.ts: Content-Length
+ * together with Transfer-Encoding; a Transfer-Encoding whose last coding is
+ * not chunked (in one field line); `chunked, chunked`; Content-Length `+5`,
+ * `-1`, `1 0`, `0x10`, `3, 3` and any duplicate Content-Length; invalid or
+ * overflowing chunk sizes; bare CR, NUL or DEL in a field; whitespace before
+ * the colon; obs-fold; bare LF line endings.
+ *
+ * What it lets through, and is caught here: more than one Host, or none in
+ * HTTP/1.1 (§3.2; node's own check is turned off so the answer is counted);
+ * Transfer-Encoding split over field lines (`gzip` then `chunked`), or any
+ * coding but chunked (we re-frame the body, so we would silently drop the
+ * other coding: 501); HTTP/0.9 (505); a request of too many fields (431;
+ * node's maxHeadersCount only truncates); and HTTP/1.0 with
+ * Transfer-Encoding, faulty framing we may read but must close after (§6.1).
+ */
+export interface RequestFraming {
+  /** Non-null: answer this status and close; nothing goes upstream. */
+  reject: { status: number; why: string } | null;
+  /** Close the client connection after answering (HTTP/1.0 with Transfer-Encoding). */
+  closeAfter: boolean;
+  /** The body is chunked (after validation: exactly one `chunked` coding). */
+  chunked: boolean;
+  /** A body follows the head. */
+  hasBody: boolean;
+  /** The Host to forward, null when an HTTP/1.0 client sent none. */
+  host: string | null;
+  /** The origin-form target to send upstream. */
+  path: string;
+  /** `x-lab-request-id`, read in the same pass: events carry it. */
+  id: string | null;
+}
+
+const reject = (status: number, why: string, id: string | null = null): RequestFraming => ({
+  reject: { status, why },
+  closeAfter: true,
+  chunked: false,
+  hasBody: false,
+  host: null,
+  path: '',
+  id,
+});
+
+const ABSOLUTE = /^https?:\/\//i;
+
+export function checkRequestFraming(req: IncomingMessage, maxHeaderCount: number): RequestFraming {
+  if (req.httpVersionMajor !== 1) return reject(505, 'http-version');
+  const raw = req.rawHeaders;
+  // maxHeadersCount is set one above the limit, so an over-long list shows here.
+  if (raw.length / 2 > maxHeaderCount) return reject(431, 'too-many-fields');
+  let host: string | null = null;
+  let hosts = 0;
+  let te: string | null = null;
+  let contentLength = false;
+  let id: string | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 4 && name.toLowerCase() === 'host') {
+      hosts++;
+      host = raw[i + 1] as string;
+    } else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
+      te = te === null ? (raw[i + 1] as string) : `${te},${raw[i + 1] as string}`;
+    } else if (name.length === 14 && name.toLowerCase() === 'content-length') {
+      contentLength = (raw[i + 1] as string).trim() !== '0';
+    } else if (name.length === 16 && name.toLowerCase() === 'x-lab-request-id') {
+      id = raw[i + 1] as string;
+    }
+  }
+  if (hosts > 1) return reject(400, 'duplicate-host', id);
+  // node's requireHostHeader would answer this itself, unseen by our counters and events.
+  if (hosts === 0 && req.httpVersionMinor === 1) return reject(400, 'missing-host', id);
+  let chunked = false;
+  if (te !== null) {
+    const codings = te.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '');
+    if (codings.length !== 1 || codings[0] !== 'chunked') return reject(codings.at(-1) === 'chunked' ? 501 : 400, 'transfer-coding', id);
+    chunked = true;
+  }
+  let path = req.url ?? '/';
+  if (ABSOLUTE.test(path)) {
+    // absolute-form (RFC 9112 §3.2.2): its authority replaces Host, the origin gets origin-form.
+    let url: URL;
+    try {
+      url = new URL(path);
+    } catch {
+      return reject(400, 'request-target', id);
+    }
+    host = url.host;
+    path = `${url.pathname}${url.search}`;
+  } else if (path[0] !== '/' && !(path === '*' && req.method === 'OPTIONS')) {
+    return reject(400, 'request-target', id);
+  }
+  return {
+    reject: null,
+    closeAfter: chunked && req.httpVersionMinor === 0,
+    chunked,
+    hasBody: chunked || contentLength,
+    host,
+    path,
+    id,
+  };
+}

@@ -1,0 +1,147 @@
+import { fail, LabError, ok, Recorder, type Endpoint, type Result } from '@keepalive-lab/core';
+
+/** How a request picks its target. */
+export type BalanceMode = 'rr' | 'least' | 'sticky';
+export const BALANCE_MODES: readonly BalanceMode[] = ['rr', 'least', 'sticky'];
+
+export interface L7ProxyOptions {
+  /** Where clients connect. Default 127.0.0.1:0. */
+  listen?: Endpoint;
+  /** The origins; at least one. */
+  targets: Endpoint[];
+  /** `proxy` field of every event. Default 'l7'. */
+  name?: string;
+  /** Where events go. Without one, a private recorder that keeps nothing. */
+  recorder?: Recorder;
+  /** Upstream sockets per target, busy and idle together. */
+  maxSockets?: number;
+  /** Idle (pooled) sockets kept per target; a freed socket beyond this is closed ('pool-full'). */
+  maxIdleSockets?: number;
+  /** ms a pooled socket may stay idle before the proxy closes it ('pool-idle-timeout'). */
+  poolIdleTimeout?: number;
+  /** Honour the origin's `Keep-Alive: timeout=N`: expire a pooled socket before the origin does. */
+  keepAliveHint?: boolean;
+  /** ms before the origin's announced timeout at which a pooled socket is dropped ('keep-alive-hint'). */
+  keepAliveHintMargin?: number;
+  balance?: BalanceMode;
+  /** ms of upstream silence (connect, or waiting for bytes) before 504 and destroying that socket. */
+  upstreamTimeout?: number;
+  /** ms a client may take to send a whole request head; then 408. */
+  headerTimeout?: number;
+  /** ms an idle client keep-alive connection is kept (node adds its own 1000 ms buffer). */
+  clientKeepAliveTimeout?: number;
+  /** ms of client silence while a request is in progress (slow body) before the connection is destroyed. 0 = none. */
+  clientTimeout?: number;
+  /** bytes of a request head (node's maxHeaderSize); beyond it, 431. Also the cap for response heads. */
+  maxHeaderSize?: number;
+  /** header fields per request; beyond it, 431. */
+  maxHeaderCount?: number;
+  /** Retry an idempotent, bodiless request once when a reused socket dies before any response byte. */
+  retryStale?: boolean;
+  /** ms close() lets busy sockets finish. */
+  closeGraceMs?: number;
+}
+
+export interface ResolvedL7Options {
+  listen: Endpoint;
+  targets: Endpoint[];
+  name: string;
+  recorder: Recorder;
+  maxSockets: number;
+  maxIdleSockets: number;
+  poolIdleTimeout: number;
+  keepAliveHint: boolean;
+  keepAliveHintMargin: number;
+  balance: BalanceMode;
+  upstreamTimeout: number;
+  headerTimeout: number;
+  clientKeepAliveTimeout: number;
+  clientTimeout: number;
+  maxHeaderSize: number;
+  maxHeaderCount: number;
+  retryStale: boolean;
+  closeGraceMs: number;
+}
+
+/** Defaults in one place; units in comments. */
+export const L7_DEFAULTS = {
+  listen: { host: '127.0.0.1', port: 0 },
+  name: 'l7',
+  maxSockets: 64, // per target
+  maxIdleSockets: 32, // per target; nginx's `keepalive 32`
+  poolIdleTimeout: 30_000, // ms; the origin's hint usually expires sockets sooner
+  keepAliveHint: true,
+  keepAliveHintMargin: 1000, // ms; node's Agent and undici use the same 1 s
+  balance: 'rr' as BalanceMode,
+  upstreamTimeout: 30_000, // ms
+  headerTimeout: 10_000, // ms; HAProxy's usual `timeout http-request`
+  clientKeepAliveTimeout: 60_000, // ms; nginx keeps idle clients 75 s
+  clientTimeout: 60_000, // ms
+  maxHeaderSize: 16_384, // bytes; node's default
+  maxHeaderCount: 100, // fields; Apache's LimitRequestFields
+  retryStale: true,
+  closeGraceMs: 500, // ms
+} as const;
+
+type NumberKey = {
+  [K in keyof ResolvedL7Options]: ResolvedL7Options[K] extends number ? K : never;
+}[keyof ResolvedL7Options];
+
+/** Lower bounds; a zero where it would mean "never" is allowed only where listed as 0. */
+const MIN: Record<NumberKey, number> = {
+  maxSockets: 1,
+  maxIdleSockets: 0,
+  poolIdleTimeout: 1,
+  keepAliveHintMargin: 0,
+  upstreamTimeout: 1,
+  headerTimeout: 1,
+  clientKeepAliveTimeout: 0,
+  clientTimeout: 0,
+  maxHeaderSize: 1024,
+  maxHeaderCount: 1,
+  closeGraceMs: 0,
+};
+
+const bad = (option: string, expected: string, found: unknown): LabError =>
+  new LabError('LAB_ERR_USAGE', `l7 proxy option ${option}: expected ${expected}, found ${String(found)}`, {
+    path: option,
+    expected,
+    found: String(found),
+  });
+
+/** Fills defaults and checks every option; an error names the option and its bound. */
+export function resolveL7Options(options: L7ProxyOptions): Result<ResolvedL7Options, LabError> {
+  if (!Array.isArray(options.targets) || options.targets.length === 0) {
+    return fail(bad('targets', 'at least one host:port', options.targets));
+  }
+  const balance = options.balance ?? L7_DEFAULTS.balance;
+  if (!BALANCE_MODES.includes(balance)) return fail(bad('balance', BALANCE_MODES.join(' | '), balance));
+  const r: ResolvedL7Options = {
+    listen: options.listen ?? { ...L7_DEFAULTS.listen },
+    targets: options.targets,
+    name: options.name ?? L7_DEFAULTS.name,
+    recorder: options.recorder ?? new Recorder({ keep: false }),
+    maxSockets: options.maxSockets ?? L7_DEFAULTS.maxSockets,
+    maxIdleSockets: options.maxIdleSockets ?? Math.min(L7_DEFAULTS.maxIdleSockets, options.maxSockets ?? L7_DEFAULTS.maxSockets),
+    poolIdleTimeout: options.poolIdleTimeout ?? L7_DEFAULTS.poolIdleTimeout,
+    keepAliveHint: options.keepAliveHint ?? L7_DEFAULTS.keepAliveHint,
+    keepAliveHintMargin: options.keepAliveHintMargin ?? L7_DEFAULTS.keepAliveHintMargin,
+    balance,
+    upstreamTimeout: options.upstreamTimeout ?? L7_DEFAULTS.upstreamTimeout,
+    headerTimeout: options.headerTimeout ?? L7_DEFAULTS.headerTimeout,
+    clientKeepAliveTimeout: options.clientKeepAliveTimeout ?? L7_DEFAULTS.clientKeepAliveTimeout,
+    clientTimeout: options.clientTimeout ?? L7_DEFAULTS.clientTimeout,
+    maxHeaderSize: options.maxHeaderSize ?? L7_DEFAULTS.maxHeaderSize,
+    maxHeaderCount: options.maxHeaderCount ?? L7_DEFAULTS.maxHeaderCount,
+    retryStale: options.retryStale ?? L7_DEFAULTS.retryStale,
+    closeGraceMs: options.closeGraceMs ?? L7_DEFAULTS.closeGraceMs,
+  };
+  for (const key of Object.keys(MIN) as NumberKey[]) {
+    const v = r[key];
+    if (!Number.isInteger(v) || v < MIN[key]) return fail(bad(key, `an integer >= ${MIN[key]}`, v));
+  }
+  if (r.maxIdleSockets > r.maxSockets) {
+    return fail(bad('maxIdleSockets', `at most maxSockets (${r.maxSockets})`, r.maxIdleSockets));
+  }
+  return ok(r);
+}

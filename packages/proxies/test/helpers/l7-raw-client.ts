@@ -1,0 +1,142 @@
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+
+/** A response as the client's bytes show it. */
+export interface RawResponse {
+  status: number;
+  /** Raw field lines, in order. */
+  fields: Array<[string, string]>;
+  body: string;
+  /** Exact bytes of the message. */
+  raw: string;
+  field(name: string): string | undefined;
+}
+
+/**
+ * A raw HTTP client: writes exact bytes, reads responses by their framing
+ * (Content-Length, chunked, or until close), and says whether the proxy
+ * closed the connection.
+ */
+export class RawClient {
+  readonly socket: Socket;
+  /** Everything received, latin1. */
+  received = '';
+  /** The proxy sent FIN or the socket closed. */
+  ended = false;
+  closed = false;
+  localPort = 0;
+  #pending = '';
+  #waiters: Array<() => void> = [];
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => {
+      this.received += d;
+      this.#pending += d;
+      this.#wake();
+    });
+    socket.on('end', () => {
+      this.ended = true;
+      this.#wake();
+    });
+    // A reset from the proxy is a fact tests assert through `closed`.
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.closed = true;
+      this.ended = true;
+      this.#wake();
+    });
+  }
+
+  static async connect(port: number): Promise<RawClient> {
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    const c = new RawClient(socket);
+    c.localPort = socket.localPort ?? 0;
+    return c;
+  }
+
+  write(bytes: string): void {
+    this.socket.write(bytes, 'latin1');
+  }
+
+  /** The next whole response; rejects if the connection ends before one arrives. */
+  async response(opts: { head?: boolean } = {}): Promise<RawResponse> {
+    for (;;) {
+      const r = parseResponse(this.#pending, this.ended, opts.head === true);
+      if (r !== null) {
+        this.#pending = this.#pending.slice(r.raw.length);
+        return r;
+      }
+      if (this.ended) throw new Error(`connection ended before a whole response; got ${JSON.stringify(this.#pending)}`);
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  /** Bytes received so far that are not part of a returned response. */
+  get unread(): string {
+    return this.#pending;
+  }
+
+  /** Resolves when the proxy has closed (FIN or reset). */
+  async waitClosed(): Promise<void> {
+    while (!this.ended) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Resolves when some bytes or the end arrive. */
+  async waitData(): Promise<void> {
+    if (this.#pending !== '' || this.ended) return;
+    await new Promise<void>((resolve) => this.#waiters.push(resolve));
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  #wake(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+}
+
+function parseResponse(buf: string, ended: boolean, head: boolean): RawResponse | null {
+  const headEnd = buf.indexOf('\r\n\r\n');
+  if (headEnd < 0) return null;
+  const lines = buf.slice(0, headEnd).split('\r\n');
+  const status = Number((lines[0] ?? '').split(' ')[1]);
+  const fields = lines.slice(1).map((l): [string, string] => {
+    const i = l.indexOf(':');
+    return [l.slice(0, i), l.slice(i + 1).trim()];
+  });
+  const field = (n: string) => fields.find(([k]) => k.toLowerCase() === n.toLowerCase())?.[1];
+  let pos = headEnd + 4;
+  let body = '';
+  if (head || status === 204 || status === 304 || (status >= 100 && status < 200)) {
+    // no body
+  } else if (field('transfer-encoding')?.toLowerCase() === 'chunked') {
+    for (;;) {
+      const eol = buf.indexOf('\r\n', pos);
+      if (eol < 0) return null;
+      const size = parseInt(buf.slice(pos, eol), 16);
+      if (size === 0) {
+        const end = buf.indexOf('\r\n\r\n', eol);
+        if (end < 0) return null;
+        pos = end + 4;
+        break;
+      }
+      if (buf.length < eol + 2 + size + 2) return null;
+      body += buf.slice(eol + 2, eol + 2 + size);
+      pos = eol + 2 + size + 2;
+    }
+  } else if (field('content-length') !== undefined) {
+    const n = Number(field('content-length'));
+    if (buf.length < pos + n) return null;
+    body = buf.slice(pos, pos + n);
+    pos += n;
+  } else {
+    if (!ended) return null;
+    body = buf.slice(pos);
+    pos = buf.length;
+  }
+  return { status, fields, body, raw: buf.slice(0, pos), field };
+}

@@ -1,0 +1,109 @@
+import { describe, expect } from 'vitest';
+import { ok } from './helpers/l7-fake-origin.js';
+import { l7Test as test } from './helpers/l7-fixture.js';
+
+describe('l7 hop-by-hop fields (RFC 9110 §7.6.1)', () => {
+  test('strips every hop-by-hop request field, keeps TE: trailers, adds X-Forwarded-* and Via', async ({ lab }) => {
+    const origin = await lab.origin();
+    const proxy = await lab.proxy([origin]);
+    const c = await lab.client(proxy);
+    c.write(
+      'GET /path?q=1 HTTP/1.1\r\n' +
+        'Host: lab.example\r\n' +
+        'Connection: close, X-Secret\r\n' +
+        'X-Secret: hop\r\n' +
+        'Keep-Alive: timeout=5\r\n' +
+        'Proxy-Connection: keep-alive\r\n' +
+        'Upgrade: websocket\r\n' +
+        'TE: trailers, deflate;q=0.5\r\n' +
+        'X-Forwarded-For: 203.0.113.7\r\n' +
+        'X-Forwarded-Proto: https\r\n' +
+        'X-Forwarded-Host: spoofed\r\n' +
+        'X-End: kept\r\n' +
+        '\r\n',
+    );
+    expect((await c.response()).status).toBe(200);
+    await c.waitClosed(); // the client asked for close, on its own hop
+    const head = origin.requests[0]?.raw;
+    expect(head).toBe(
+      'GET /path?q=1 HTTP/1.1\r\n' +
+        'Host: lab.example\r\n' +
+        'X-End: kept\r\n' +
+        'TE: trailers\r\n' +
+        'Connection: te\r\n' +
+        'X-Forwarded-For: 203.0.113.7, 127.0.0.1\r\n' +
+        'X-Forwarded-Proto: http\r\n' +
+        'X-Forwarded-Host: lab.example\r\n' +
+        'Via: 1.1 l7\r\n' +
+        '\r\n',
+    );
+    expect(origin.conns[0]?.closed).toBe(false);
+  });
+
+  test('strips every hop-by-hop response field, including those the origin names in Connection', async ({ lab }) => {
+    const origin = await lab.origin(() =>
+      ok(
+        'body',
+        'Connection: X-Internal, keep-alive\r\n' +
+          'X-Internal: secret\r\n' +
+          'Keep-Alive: timeout=60, max=5\r\n' +
+          'Proxy-Connection: keep-alive\r\n' +
+          'Upgrade: h2c\r\n' +
+          'X-End: kept\r\n',
+      ),
+    );
+    const proxy = await lab.proxy([origin]);
+    const c = await lab.client(proxy);
+    c.write('GET / HTTP/1.1\r\nHost: lab\r\n\r\n');
+    const res = await c.response();
+    expect(res.status).toBe(200);
+    const names = res.fields.map(([k]) => k.toLowerCase());
+    expect(names).not.toContain('x-internal');
+    expect(names).not.toContain('proxy-connection');
+    expect(names).not.toContain('upgrade');
+    expect(res.field('x-end')).toBe('kept');
+    expect(res.field('via')).toBe('1.1 l7');
+    // The client hop's own keep-alive fields are the proxy's, not the origin's.
+    expect(res.field('keep-alive')).not.toContain('max=5');
+    expect(res.body).toBe('body');
+  });
+
+  test('a Connection option cannot remove the fields that frame or route the message', async ({ lab }) => {
+    const origin = await lab.origin();
+    const proxy = await lab.proxy([origin]);
+    const c = await lab.client(proxy);
+    c.write('POST / HTTP/1.1\r\nHost: lab\r\nConnection: Host, Content-Length\r\nContent-Length: 5\r\n\r\nhello');
+    expect((await c.response()).status).toBe(200);
+    const r = origin.requests[0];
+    expect(r?.fields.slice(0, 2)).toEqual([
+      ['Host', 'lab'],
+      ['Content-Length', '5'],
+    ]);
+    expect(r?.body).toBe('hello');
+  });
+
+  test('a chunked origin response reaches an HTTP/1.0 client unchunked, ended by close', async ({ lab }) => {
+    const origin = await lab.origin(() => 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n');
+    const proxy = await lab.proxy([origin]);
+    const c = await lab.client(proxy);
+    c.write('GET / HTTP/1.0\r\nHost: lab\r\n\r\n');
+    await c.waitClosed();
+    const res = await c.response();
+    expect(res.status).toBe(200);
+    expect(res.field('transfer-encoding')).toBeUndefined();
+    expect(res.body).toBe('hello world');
+    // The upstream socket is unaffected by the client hop closing.
+    expect(origin.conns[0]?.closed).toBe(false);
+  });
+
+  test('a response with Transfer-Encoding loses its Content-Length on the way out', async ({ lab }) => {
+    const origin = await lab.origin(() => 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n');
+    const proxy = await lab.proxy([origin]);
+    const c = await lab.client(proxy);
+    c.write('GET / HTTP/1.1\r\nHost: lab\r\n\r\n');
+    const res = await c.response();
+    expect(res.field('content-length')).toBeUndefined();
+    expect(res.field('transfer-encoding')).toBe('chunked');
+    expect(res.body).toBe('hi');
+  });
+});
