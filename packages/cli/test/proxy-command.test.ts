@@ -57,6 +57,40 @@ describe('lab proxy', () => {
     expect(f.out()).toMatch(/stopped \(SIGTERM\)\n$/);
   });
 
+  it('runs l7 with its flags: one pooled upstream connection serves two Connection: close clients', async () => {
+    const origin = http.createServer((req, res) => res.end(String(req.socket.remotePort)));
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+    const originPort = (origin.address() as AddressInfo).port;
+    const f = fakeContext();
+    const exit = main(['node', 'lab', 'proxy', 'l7', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${originPort}`, '--max-sockets', '1', '--balance', 'rr', '--json'], f.ctx);
+    const port = (JSON.parse(await f.nextLine()) as { port: number }).port;
+    const get = () =>
+      new Promise<string>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, agent: false }, (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => (text += d.toString()));
+            res.on('end', () => resolve(text));
+          })
+          .on('error', reject);
+      });
+    const seen = [await get(), await get()];
+    expect(seen[0]).toBe(seen[1]); // the origin saw the same proxy port twice: the upstream socket was reused
+    f.stop();
+    expect(await exit).toBe(0);
+    await new Promise<void>((r) => origin.close(() => r()));
+    const events = lines(f.out());
+    expect(events.filter((e) => e.event === 'upstream-open')).toHaveLength(1);
+    expect(events.filter((e) => e.event === 'forward').map((e) => e.reused)).toEqual([false, true]);
+  });
+
+  it('refuses a bad l7 flag with exit 2, naming the flag', async () => {
+    const f = fakeContext();
+    expect(await main(['node', 'lab', 'proxy', 'l7', '--target', '127.0.0.1:1', '--balance', 'random'], f.ctx)).toBe(2);
+    expect(f.err()).toContain('--balance');
+    expect(f.out()).toBe('');
+  });
+
   it('refuses an unknown kind with exit 2, naming the known ones', async () => {
     const f = fakeContext();
     expect(await main(['node', 'lab', 'proxy', 'l5', '--target', '127.0.0.1:1'], f.ctx)).toBe(2);

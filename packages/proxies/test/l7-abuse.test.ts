@@ -22,6 +22,21 @@ describe('l7 abusive and unusual clients', () => {
     expect(proxy.stats().upstreamConnections).toBe(1);
   });
 
+  test('headerTimeout does not cut an idle keep-alive connection between requests', async ({ lab }) => {
+    const origin = await lab.origin();
+    // The pool's idle timeout (400 ms) is the clock: it fires well after headerTimeout (100 ms).
+    const proxy = await lab.proxy([origin], { headerTimeout: 100, poolIdleTimeout: 400 });
+    const c = await lab.client(proxy);
+    c.write(get('k1'));
+    expect((await c.response()).status).toBe(200);
+    await lab.waitEvent('upstream-close', (e) => e.reason === 'pool-idle-timeout');
+    expect(c.ended).toBe(false);
+    c.write(get('k2'));
+    expect((await c.response()).status).toBe(200);
+    expect(lab.events('reject')).toEqual([]);
+    void proxy;
+  });
+
   test('an oversized head gets 431 and is closed, nothing upstream', async ({ lab }) => {
     const origin = await lab.origin();
     const proxy = await lab.proxy([origin], { maxHeaderSize: 4096 });

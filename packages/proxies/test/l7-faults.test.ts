@@ -29,6 +29,20 @@ describe('l7 origin and client faults', () => {
     expect(proxy.stats()).toMatchObject({ upstreamConnections: 0, openUpstreamSockets: 0, retries: 0 });
   });
 
+  test('once a refused origin is back, the proxy serves through it again', async ({ lab }) => {
+    const dead = await deadPort();
+    const proxy = await lab.proxy([dead]);
+    const c = await lab.client(proxy);
+    c.write(get('before'));
+    expect((await c.response()).status).toBe(502);
+    const back = await lab.origin(undefined, dead.port);
+    c.write(get('after'));
+    const res = await c.response();
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('conn=1 nth=1');
+    expect(back.requests).toHaveLength(1);
+  });
+
   test('an origin silent past upstreamTimeout gets a 504, and that upstream socket is destroyed', async ({ lab }) => {
     const origin = await lab.origin((r) => (r.target === '/hang' ? { silent: true } : ok('fine')));
     const proxy = await lab.proxy([origin], { upstreamTimeout: 150 });

@@ -47,6 +47,24 @@ describe('l7 upstream pool', () => {
     expect(proxy.stats().upstreamReuses).toBe(0);
   });
 
+  test('an HTTP/1.0 origin is pooled only when it says keep-alive', async ({ lab }) => {
+    const origin = await lab.origin((r) =>
+      r.target === '/ka' ? 'HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nka' : { write: 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nno', then: 'hold' },
+    );
+    const proxy = await lab.proxy([origin]);
+    const c = await lab.client(proxy);
+    c.write(get('k1', '/ka'));
+    expect((await c.response()).body).toBe('ka');
+    c.write(get('k2', '/ka'));
+    expect((await c.response()).body).toBe('ka');
+    expect(proxy.stats().upstreamReuses).toBe(1);
+    c.write(get('k3', '/plain'));
+    expect((await c.response()).body).toBe('no');
+    // Without keep-alive an HTTP/1.0 response ends its connection: the proxy closes it, the client's stays.
+    expect((await lab.waitEvent('upstream-close')).reason).toBe('connection-close');
+    expect(c.ended).toBe(false);
+  });
+
   test('maxSockets caps upstream connections; a queued request takes the next freed socket', async ({ lab }) => {
     const origin = await lab.origin(() => ({ silent: true }));
     const proxy = await lab.proxy([origin], { maxSockets: 2, upstreamTimeout: 5000 });

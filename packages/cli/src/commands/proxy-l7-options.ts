@@ -40,6 +40,8 @@ export interface L7Flags {
   maxHeaderSize?: unknown;
   maxHeaderCount?: unknown;
   retry?: unknown;
+  /** The proxy command's other flags (--listen, --json...) pass through untouched. */
+  [flag: string]: unknown;
 }
 
 /** The shared part the proxy command already parsed. */

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { LabError, Recorder, formatEndpoint, parseEndpoint, parseEndpoints, type ProxyEvent } from '@keepalive-lab/core';
 import { PROXY_KINDS, createProxy, isProxyKind, type L4ProxyOptions, type ProxyKind, type ProxyOptionsByKind } from '@keepalive-lab/proxies';
 import type { CommandContext } from '../context.js';
+import { addL7Options, l7OptionsFromFlags } from './proxy-l7-options.js';
 import { jsonPrinter, serveUntilStopped, type ServePrinter } from '../serve.js';
 
 /** The flags as commander parses them; a kind with its own options reads them from here too. */
@@ -28,7 +29,7 @@ const l4Flags = { addOptions: () => undefined, build: (common: L4ProxyOptions) =
 const KIND_FLAGS: { [K in ProxyKind]: ProxyKindFlags<K> } = {
   'naive-l4': l4Flags,
   'pipe-l4': l4Flags,
-  l7: l4Flags,
+  l7: { addOptions: addL7Options, build: l7OptionsFromFlags },
 };
 
 const DEFAULT_LISTEN = '127.0.0.1:8081';

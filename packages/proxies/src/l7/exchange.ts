@@ -164,7 +164,8 @@ export class Exchange {
     const head = clientResponseHeaders(upRes.rawHeaders, this.#ctx.via);
     if (conn !== null && pool !== undefined) {
       if (head.keepAliveSeconds !== null) pool.noteHint(conn.socket, head.keepAliveSeconds);
-      if (head.close || (upRes.httpVersionMinor === 0 && head.keepAliveSeconds === null)) pool.markReason(conn.socket, 'connection-close');
+      // node's client has decided (Connection: close, or HTTP/1.0 without keep-alive): it will end this socket.
+      if (this.#upstream?.shouldKeepAlive === false) pool.markReason(conn.socket, 'connection-close');
     }
     const res = this.#res;
     res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, head.headers);

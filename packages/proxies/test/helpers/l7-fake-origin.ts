@@ -53,8 +53,9 @@ export class FakeOrigin extends EventEmitter {
     this.#server = createServer((socket) => this.#accept(socket));
   }
 
-  async listen(): Promise<this> {
-    this.#server.listen(0, '127.0.0.1');
+  /** Port 0 (any) unless a test brings an origin back on a known port. */
+  async listen(port = 0): Promise<this> {
+    this.#server.listen(port, '127.0.0.1');
     await once(this.#server, 'listening');
     const a = this.#server.address();
     if (a === null || typeof a === 'string') throw new Error('fake origin: no TCP address');

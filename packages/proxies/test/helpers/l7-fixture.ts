@@ -9,7 +9,7 @@ type EventOf<K extends LabEvent['event']> = Extract<LabEvent, { event: K }>;
 /** Everything one L7 test opens; all of it is closed after the test. */
 export interface L7Lab {
   recorder: Recorder;
-  origin(responder?: Responder): Promise<FakeOrigin>;
+  origin(responder?: Responder, port?: number): Promise<FakeOrigin>;
   /** A proxy in front of `origins` (in order); short timeouts unless overridden. */
   proxy(origins: FakeOrigin[], options?: Partial<L7ProxyOptions>): Promise<L7Proxy>;
   client(proxy: L7Proxy): Promise<RawClient>;
@@ -28,10 +28,10 @@ export const l7Test = test.extend<{ lab: L7Lab }>({
     const clients: RawClient[] = [];
     const lab: L7Lab = {
       recorder,
-      async origin(responder) {
+      async origin(responder, port) {
         const o = new FakeOrigin(responder);
         origins.push(o);
-        return o.listen();
+        return o.listen(port);
       },
       async proxy(targets, options = {}) {
         const p = createL7Proxy({
