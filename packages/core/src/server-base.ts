@@ -32,6 +32,8 @@ export class ServerBase implements LabServer {
   readonly #graceMs: number;
   #endpoint: Endpoint | null = null;
   #closing: Promise<void> | null = null;
+  /** Set while close() waits for the last tracked socket's 'close' event. */
+  #onDrained: (() => void) | null = null;
 
   constructor(
     protected readonly server: Server,
@@ -53,7 +55,10 @@ export class ServerBase implements LabServer {
   /** The single place a socket enters tracking; it leaves on 'close'. */
   protected track(socket: Socket): void {
     this.#sockets.add(socket);
-    socket.once('close', () => this.#sockets.delete(socket));
+    socket.once('close', () => {
+      this.#sockets.delete(socket);
+      if (this.#sockets.size === 0) this.#onDrained?.();
+    });
   }
 
   /** True while close() is under way: subclasses stop opening upstreams. */
@@ -84,7 +89,10 @@ export class ServerBase implements LabServer {
       for (const s of this.#sockets) s.destroy();
     }, this.#graceMs);
     grace.unref();
-    await Promise.all([closed, ...[...this.#sockets].map((s) => (s.closed ? null : new Promise((r) => s.once('close', r))))]);
+    // Wait for every 'close' event, not `socket.closed`: that turns true before
+    // the event fires, and a caller may rely on the event's handlers having run.
+    const drained = this.#sockets.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#onDrained = resolve));
+    await Promise.all([closed, drained]);
     clearTimeout(grace);
   }
 }
