@@ -1,3 +1,4 @@
+import { readChunked, readHead } from './l7-http-text.js';
 import { EventEmitter, once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 
@@ -135,37 +136,20 @@ interface Split {
 
 /** One whole request off the front of `buf`, or null if it is not all there yet. */
 function splitMessage(buf: string): Split | null {
-  const headEnd = buf.indexOf('\r\n\r\n');
-  if (headEnd < 0) return null;
-  const lines = buf.slice(0, headEnd).split('\r\n');
-  const [method = '', target = ''] = (lines[0] ?? '').split(' ');
-  const fields = lines.slice(1).map((l): [string, string] => {
-    const i = l.indexOf(':');
-    return [l.slice(0, i), l.slice(i + 1).trim()];
-  });
-  const field = (n: string) => fields.find(([k]) => k.toLowerCase() === n)?.[1];
-  let pos = headEnd + 4;
+  const h = readHead(buf);
+  if (h === null) return null;
+  const [method = '', target = ''] = h.start.split(' ');
+  let pos = h.bodyStart;
   let body = '';
-  if (field('transfer-encoding')?.toLowerCase() === 'chunked') {
-    for (;;) {
-      const eol = buf.indexOf('\r\n', pos);
-      if (eol < 0) return null;
-      const size = parseInt(buf.slice(pos, eol), 16);
-      if (size === 0) {
-        const end = buf.indexOf('\r\n\r\n', eol);
-        if (end < 0) return null;
-        pos = end + 4;
-        break;
-      }
-      if (buf.length < eol + 2 + size + 2) return null;
-      body += buf.slice(eol + 2, eol + 2 + size);
-      pos = eol + 2 + size + 2;
-    }
+  if (h.field('transfer-encoding')?.toLowerCase() === 'chunked') {
+    const c = readChunked(buf, pos);
+    if (c === null) return null;
+    ({ body, end: pos } = c);
   } else {
-    const n = Number(field('content-length') ?? 0);
+    const n = Number(h.field('content-length') ?? 0);
     if (buf.length < pos + n) return null;
     body = buf.slice(pos, pos + n);
     pos += n;
   }
-  return { length: pos, message: { method, target, fields, raw: buf.slice(0, pos), body } };
+  return { length: pos, message: { method, target, fields: h.fields, raw: buf.slice(0, pos), body } };
 }

@@ -1,3 +1,4 @@
+import { readChunked, readHead } from './l7-http-text.js';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 
@@ -100,34 +101,18 @@ export class RawClient {
 }
 
 function parseResponse(buf: string, ended: boolean, head: boolean): RawResponse | null {
-  const headEnd = buf.indexOf('\r\n\r\n');
-  if (headEnd < 0) return null;
-  const lines = buf.slice(0, headEnd).split('\r\n');
-  const status = Number((lines[0] ?? '').split(' ')[1]);
-  const fields = lines.slice(1).map((l): [string, string] => {
-    const i = l.indexOf(':');
-    return [l.slice(0, i), l.slice(i + 1).trim()];
-  });
-  const field = (n: string) => fields.find(([k]) => k.toLowerCase() === n.toLowerCase())?.[1];
-  let pos = headEnd + 4;
+  const h = readHead(buf);
+  if (h === null) return null;
+  const status = Number(h.start.split(' ')[1]);
+  const { fields, field } = h;
+  let pos = h.bodyStart;
   let body = '';
   if (head || status === 204 || status === 304 || (status >= 100 && status < 200)) {
     // no body
   } else if (field('transfer-encoding')?.toLowerCase() === 'chunked') {
-    for (;;) {
-      const eol = buf.indexOf('\r\n', pos);
-      if (eol < 0) return null;
-      const size = parseInt(buf.slice(pos, eol), 16);
-      if (size === 0) {
-        const end = buf.indexOf('\r\n\r\n', eol);
-        if (end < 0) return null;
-        pos = end + 4;
-        break;
-      }
-      if (buf.length < eol + 2 + size + 2) return null;
-      body += buf.slice(eol + 2, eol + 2 + size);
-      pos = eol + 2 + size + 2;
-    }
+    const c = readChunked(buf, pos);
+    if (c === null) return null;
+    ({ body, end: pos } = c);
   } else if (field('content-length') !== undefined) {
     const n = Number(field('content-length'));
     if (buf.length < pos + n) return null;

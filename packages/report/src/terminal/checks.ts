@@ -1,16 +1,8 @@
+import type { ExpectationResult } from '@keepalive-lab/scenarios';
 import { ms, table, type Painter } from './style.js';
 
-/** The slice of a result document the checks table needs. */
-export interface CheckRow {
-  metric: string;
-  op: string;
-  expected: number;
-  actual: number | null;
-  pass: boolean;
-  why?: string;
-  formula?: string;
-  variant?: string;
-}
+/** A checked expectation, as result files store it. */
+export type CheckRow = ExpectationResult;
 
 const OPS: Record<string, string> = { equals: '=', atLeast: '≥', atMost: '≤' };
 const isTime = (metric: string) => metric.startsWith('latency.') || metric === 'duration';
