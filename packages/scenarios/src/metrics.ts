@@ -37,7 +37,8 @@ export function computeMetrics(input: MetricInput): Metrics {
 
   const clientPorts = distinct(requests.map((r) => r.clientPort));
   m['client.distinctPorts'] = clientPorts;
-  m['client.connections'] = requests.filter((r) => r.reused === false).length;
+  // A socket that never connected (refused) is no connection.
+  m['client.connections'] = requests.filter((r) => r.reused === false && r.clientPort !== null).length;
   m['client.reusedRequests'] = requests.filter((r) => r.reused === true).length;
 
   let originConns = 0;
@@ -94,9 +95,10 @@ export function computeMetrics(input: MetricInput): Metrics {
     }
   }
 
-  const done = requests.filter((r): r is RequestRecord & { end: number } => r.end !== null);
-  const latencies = done.map((r) => r.end - r.start).sort((a, b) => a - b);
-  const firstDone = done.reduce<(RequestRecord & { end: number }) | null>((a, r) => (a === null || r.end < a.end ? r : a), null);
+  // Latency is the time to a response; a request that ended in a socket error has none.
+  const answered = requests.filter((r): r is RequestRecord & { end: number } => r.end !== null && r.status !== null);
+  const latencies = answered.map((r) => r.end - r.start).sort((a, b) => a - b);
+  const firstDone = answered.reduce<(RequestRecord & { end: number }) | null>((a, r) => (a === null || r.end < a.end ? r : a), null);
   if (firstDone) m['latency.first'] = round(firstDone.end - firstDone.start);
   const p50 = percentile(latencies, 50);
   const p99 = percentile(latencies, 99);
@@ -104,7 +106,7 @@ export function computeMetrics(input: MetricInput): Metrics {
   if (p99 !== null) m['latency.p99'] = round(p99);
   if (latencies.length > 0) m['latency.max'] = round(latencies[latencies.length - 1] ?? 0);
   m.duration = round(input.durationMs);
-  m.batches = batchesOf(done.map((r) => r.end).sort((a, b) => a - b), input.batchGap).length;
+  m.batches = batchesOf(answered.map((r) => r.end).sort((a, b) => a - b), input.batchGap).length;
   if (input.timeWait !== undefined && input.timeWait !== null) m.timeWait = input.timeWait;
   return m;
 }

@@ -31,7 +31,8 @@ export async function loadResult(ref: string, dir: string): Promise<Result<{ fil
     });
     const latest = names.filter((n) => n.endsWith('.json')).sort().pop();
     if (!latest) {
-      const known = await readdir(dir).catch(() => [] as string[]); // no results folder yet: nothing is known
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []); // no results folder yet: nothing is known
+      const known = entries.filter((e) => e.isDirectory()).map((e) => e.name);
       return fail(
         new LabError('LAB_ERR_RESULT_NOT_FOUND', `no saved result for "${ref}" in ${dir} (run \`lab run ${ref}\` first)`, { found: ref, known }),
       );
