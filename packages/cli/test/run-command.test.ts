@@ -83,7 +83,7 @@ describe('lab run', () => {
   });
 
   it('shows progress on a TTY only', async () => {
-    const r = await lab(['run', 'pool-head-of-line', '--no-save', '--set', 'origins.0.delay=300ms'], true);
+    const r = await lab(['run', 'pool-head-of-line', '--no-save', '--set', 'origins.0.delay=300ms', '--set', 'analysis.batchGap=150ms'], true);
     expect(r.code).toBe(0);
     expect(r.err).toContain('waiting for the origin answers each request after 300ms');
   });

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { Chalk, type ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
-import { LabError, parseDuration, type ClientRecord } from '@keepalive-lab/core';
+import { LabError, parseDuration } from '@keepalive-lab/core';
 import { runLoad, type LoadEngine } from '@keepalive-lab/client';
 import { computeMetrics, joinRecords, type Metrics } from '@keepalive-lab/scenarios';
+import { painter, renderPortTable } from '@keepalive-lab/report';
 import type { CommandContext } from '../context.js';
 import type { SetExitCode } from './index.js';
 
@@ -20,7 +20,6 @@ interface LoadFlags {
 }
 
 /** Rows of the port table beyond this are summed up in one line (a no-keep-alive run has one port per request). */
-const MAX_ROWS = 50;
 /** Completions further apart than this count as separate waves (the `batches` metric). */
 const BATCH_GAP_MS = 250;
 
@@ -90,7 +89,7 @@ export function loadCommand(ctx: CommandContext, setExitCode: SetExitCode): Comm
       if (flags.json) ctx.stdout.write(`${JSON.stringify({ requests: joined, metrics })}\n`);
       else {
         const c = new Chalk();
-        ctx.stdout.write(`${portTable(records, c)}\n${summary(metrics, c)}`);
+        ctx.stdout.write(`${renderPortTable(joined, painter({ color: c.level > 0, width: ctx.stdout.columns ?? 100 }))}\n${summary(metrics, c)}`);
       }
       if (records.length > 0 && records.every((r) => r.status === null)) {
         // Nothing answered: the run itself did not happen (nothing listening, wrong port).
@@ -98,55 +97,6 @@ export function loadCommand(ctx: CommandContext, setExitCode: SetExitCode): Comm
         throw new LabError('LAB_ERR_RUN_FAILED', `no request got a response (${errorList(metrics)}): is a server listening at ${target}?`);
       }
     });
-}
-
-interface PortRow {
-  port: number | null;
-  requests: number;
-  originPorts: Set<number>;
-  nthMin: number;
-  nthMax: number;
-  outcomes: Map<string, number>;
-}
-
-/** One row per client port, in order of first use: which origin port it became and how often it was reused. */
-export function portTable(records: readonly ClientRecord[], c: ChalkInstance): string {
-  const rows = new Map<number | null, PortRow>();
-  for (const r of records) {
-    let row = rows.get(r.clientPort);
-    if (row === undefined) {
-      row = { port: r.clientPort, requests: 0, originPorts: new Set(), nthMin: Infinity, nthMax: -Infinity, outcomes: new Map() };
-      rows.set(r.clientPort, row);
-    }
-    row.requests++;
-    if (r.originPort !== null) row.originPorts.add(r.originPort);
-    if (r.nthOnConn !== null) {
-      row.nthMin = Math.min(row.nthMin, r.nthOnConn);
-      row.nthMax = Math.max(row.nthMax, r.nthOnConn);
-    }
-    const outcome = r.error ?? String(r.status);
-    row.outcomes.set(outcome, (row.outcomes.get(outcome) ?? 0) + 1);
-  }
-  const table = new Table({
-    head: ['client port', 'requests', 'origin port(s)', 'nth on conn', 'statuses'].map((h) => c.bold(h)),
-    style: { head: [], border: [] },
-    // No line between rows: a port table is read down its columns.
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-  });
-  const all = [...rows.values()];
-  for (const row of all.slice(0, MAX_ROWS)) {
-    const origin = [...row.originPorts];
-    const originText = origin.length === 0 ? c.dim('—') : origin.join(', ');
-    table.push([
-      row.port === null ? c.dim('(none)') : String(row.port),
-      String(row.requests),
-      row.port !== null && origin.length === 1 && origin[0] === row.port ? originText : c.yellow(originText),
-      row.nthMin === Infinity ? c.dim('—') : row.nthMin === row.nthMax ? String(row.nthMin) : `${row.nthMin}–${row.nthMax}`,
-      [...row.outcomes].map(([o, n]) => (/^[23]\d\d$/.test(o) ? `${o}×${n}` : c.red(`${o}×${n}`))).join(' '),
-    ]);
-  }
-  const more = all.length > MAX_ROWS ? c.dim(`… and ${all.length - MAX_ROWS} more client ports\n`) : '';
-  return `${table.toString()}\n${more}`;
 }
 
 const ms = (m: Metrics, key: string): string => (m[key] === undefined ? '—' : `${m[key]}ms`);

@@ -1,46 +1,60 @@
 import type { RequestRecord } from '@keepalive-lab/core';
 import { cell, ms, table, type Painter } from './style.js';
 
+/** Rows beyond this are counted, not drawn: a `Connection: close` run has a port per request. */
+const MAX_ROWS = 40;
+/** Values listed in one cell before it says "… (N)". */
+const MAX_VALUES = 6;
+
 /**
- * The port-reuse table: one row per client port, with what each hop saw.
- * "5 ports vs 20 ports" should be visible at a glance.
+ * The port-reuse table: one row per client port, in order of first use,
+ * with what each hop saw. "5 ports vs 20 ports" should be visible at a glance.
  */
 export function renderPortTable(requests: RequestRecord[], p: Painter): string {
   const byPort = new Map<string, RequestRecord[]>();
   for (const r of requests) {
     const key = r.clientPort === null ? '–' : String(r.clientPort);
-    const list = byPort.get(key);
-    if (list) list.push(r);
+    const rows = byPort.get(key);
+    if (rows) rows.push(r);
     else byPort.set(key, [r]);
   }
   const hasUpstream = requests.some((r) => r.upstreamPort !== null);
   const head = ['client port', 'requests', ...(hasUpstream ? ['upstream ports'] : []), 'origin ports', 'nth on conn', 'status', 'done at'];
   const t = table(head.map((h) => p.c.bold(h)));
+  let drawn = 0;
   for (const [port, rs] of byPort) {
+    if (drawn++ === MAX_ROWS) break;
     const statuses = summarise(rs.map((r) => (r.status !== null ? String(r.status) : (r.error ?? '–'))));
     const bad = rs.some((r) => r.status === null || r.status >= 400);
-    const ends = rs.map((r) => r.end).filter((e): e is number => e !== null);
     t.push([
       port,
       String(rs.length),
-      ...(hasUpstream ? [list(rs.map((r) => r.upstreamPort))] : []),
-      list(rs.map((r) => r.originPort)),
-      list(rs.map((r) => r.nthOnConn)),
+      ...(hasUpstream ? [distinct(rs.map((r) => cell(r.upstreamPort)))] : []),
+      distinct(rs.map((r) => cell(r.originPort))),
+      range(rs.map((r) => r.nthOnConn)),
       bad ? p.c.red(statuses) : p.c.green(statuses),
-      ends.length > 0 ? ends.map((e) => ms(e)).join(' ') : '–',
+      distinct(rs.map((r) => (r.end === null ? '–' : ms(r.end)))),
     ]);
   }
-  return t.toString();
+  const more = byPort.size > MAX_ROWS ? `\n${p.c.dim(`… and ${byPort.size - MAX_ROWS} more client ports`)}` : '';
+  return t.toString() + more;
 }
 
 /** Distinct values in order of first appearance, shortened when long. */
-function list(values: (number | null)[]): string {
-  const seen: string[] = [];
-  for (const v of values) {
-    const s = cell(v);
-    if (!seen.includes(s)) seen.push(s);
-  }
-  return seen.length > 6 ? `${seen.slice(0, 5).join(' ')} … (${seen.length})` : seen.join(' ');
+function distinct(values: string[]): string {
+  const seen = [...new Set(values)];
+  return seen.length > MAX_VALUES ? `${seen.slice(0, MAX_VALUES - 1).join(' ')} … (${seen.length})` : seen.join(' ');
+}
+
+/** `1–4` for a connection's nth values; each value when they are few and not a run. */
+function range(values: (number | null)[]): string {
+  const known = values.filter((v): v is number => v !== null);
+  if (known.length === 0) return '–';
+  const seen = [...new Set(known)];
+  const min = Math.min(...seen);
+  const max = Math.max(...seen);
+  if (seen.length === 1) return String(min);
+  return seen.length === max - min + 1 ? `${min}–${max}` : distinct(seen.map(String));
 }
 
 function summarise(values: string[]): string {
