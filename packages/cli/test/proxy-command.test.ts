@@ -11,6 +11,19 @@ const lines = (text: string): Record<string, unknown>[] =>
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
+/** One `Connection: close` GET through the proxy; resolves the body. */
+function getText(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, agent: false }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve(text));
+      })
+      .on('error', reject);
+  });
+}
+
 describe('lab proxy', () => {
   it('runs pipe-l4 with --json: the listening line first, then the connection events of a request', async () => {
     const origin = http.createServer((_req, res) => res.end('through'));
@@ -25,15 +38,7 @@ describe('lab proxy', () => {
     expect(listening).toEqual({ event: 'listening', address: '127.0.0.1', port: expect.any(Number) });
     const port = Number(listening?.port);
 
-    const body = await new Promise<string>((resolve, reject) => {
-      http
-        .get({ host: '127.0.0.1', port, agent: false }, (res) => {
-          let text = '';
-          res.on('data', (d: Buffer) => (text += d.toString()));
-          res.on('end', () => resolve(text));
-        })
-        .on('error', reject);
-    });
+    const body = await getText(port);
     expect(body).toBe('through');
     await expect.poll(() => lines(f.out()).filter((e) => e.event === 'client-close').length).toBe(1);
 
@@ -64,17 +69,7 @@ describe('lab proxy', () => {
     const f = fakeContext();
     const exit = main(['node', 'lab', 'proxy', 'l7', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${originPort}`, '--max-sockets', '1', '--balance', 'rr', '--json'], f.ctx);
     const port = (JSON.parse(await f.nextLine()) as { port: number }).port;
-    const get = () =>
-      new Promise<string>((resolve, reject) => {
-        http
-          .get({ host: '127.0.0.1', port, agent: false }, (res) => {
-            let text = '';
-            res.on('data', (d: Buffer) => (text += d.toString()));
-            res.on('end', () => resolve(text));
-          })
-          .on('error', reject);
-      });
-    const seen = [await get(), await get()];
+    const seen = [await getText(port), await getText(port)];
     expect(seen[0]).toBe(seen[1]); // the origin saw the same proxy port twice: the upstream socket was reused
     f.stop();
     expect(await exit).toBe(0);
