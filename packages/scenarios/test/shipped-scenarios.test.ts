@@ -97,4 +97,14 @@ describe('shipped scenarios reproduce, recomputed from the records', () => {
     expect(ports(doc.requests, 'clientPort').size).toBe(8);
     expect(ports(doc.requests, 'originPort').size).toBe(8);
   });
+
+  it('per-connection-cap: the origin closes after 3 requests, the client reconnects, nothing fails', async () => {
+    const doc = await run('per-connection-cap');
+    const rs = doc.requests;
+    expect(statuses(rs)).toEqual(all200(9));
+    expect(rs.map((r) => r.nthOnConn)).toEqual([1, 2, 3, 1, 2, 3, 1, 2, 3]);
+    expect(new Set(rs.map((r) => r.originConn)).size).toBe(3);
+    const closes = doc.events.filter((e) => e.source === 'origin' && e.event === 'conn-close');
+    expect(closes.map((e) => (e.event === 'conn-close' ? e.reason : null))).toEqual(['max-requests', 'max-requests', 'max-requests']);
+  });
 });
