@@ -17,8 +17,8 @@ export interface Goal {
   value: number;
   op: '>=' | '<=';
   target: number;
-  /** How the value is shown: a ratio (0.93×) or a cost (7.0 %). */
-  unit: 'x' | '%';
+  /** How the value is shown: a ratio (0.93×), a cost (7.0 %), bytes as MB (value in bytes), or a plain count. */
+  unit: 'x' | '%' | 'MB' | 'n';
   /** False: shown for information, not judged (the agent engine is expected to be slow). */
   judged: boolean;
 }
@@ -29,6 +29,8 @@ export interface SectionResult {
   note: string;
   rows: Measurement[];
   goals: Goal[];
+  /** Figures that are not req/s rows, one per line, printed after the table (which is left out when there are no rows). */
+  lines?: string[];
 }
 
 export const goalMet = (g: Goal): boolean => (g.op === '>=' ? g.value >= g.target : g.value <= g.target);

@@ -8,9 +8,18 @@ function table(head: string[], rows: string[][], rightAlign: boolean[]): string 
   return [line(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+const MB = 1024 * 1024;
+
+function fmtUnit(v: number, unit: Goal['unit'], target: boolean): string {
+  if (unit === 'x') return target ? `${v}×` : `${v.toFixed(2)}×`;
+  if (unit === '%') return target ? `${v * 100} %` : `${(v * 100).toFixed(1)} %`;
+  if (unit === 'MB') return `${(v / MB).toFixed(target ? 0 : 1)} MB`;
+  return String(v);
+}
+
 const fmtGoal = (g: Goal): string => {
-  const value = g.unit === 'x' ? `${g.value.toFixed(2)}×` : `${(g.value * 100).toFixed(1)} %`;
-  const target = g.unit === 'x' ? `${g.target}×` : `${g.target * 100} %`;
+  const value = fmtUnit(g.value, g.unit, false);
+  const target = fmtUnit(g.target, g.unit, true);
   if (!g.judged) return `${g.label}: ${value} (no goal)`;
   return `${g.label}: ${value}  goal ${g.op === '>=' ? '≥' : '≤'} ${target}  ${goalMet(g) ? 'met' : 'MISSED'}`;
 };
@@ -20,10 +29,12 @@ export function renderSection(s: SectionResult): string {
   return [
     `▶ ${s.title}`,
     `  ${s.note}`,
-    table(['', 'req/s', 'p99 ms', 'ok', 'failed'], rows, [false, true, true, true, true])
-      .split('\n')
-      .map((l) => `  ${l}`)
-      .join('\n'),
+    ...(rows.length === 0
+      ? []
+      : table(['', 'req/s', 'p99 ms', 'ok', 'failed'], rows, [false, true, true, true, true])
+          .split('\n')
+          .map((l) => `  ${l}`)),
+    ...(s.lines ?? []).map((l) => `  ${l}`),
     ...s.goals.map((g) => `  ${fmtGoal(g)}`),
     '',
   ].join('\n');

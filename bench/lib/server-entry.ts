@@ -1,6 +1,9 @@
 import http from 'node:http';
+import httpProxy from 'http-proxy';
 import { Recorder } from '@keepalive-lab/core';
 import { createOrigin } from '@keepalive-lab/origin';
+import { createL7Proxy, type L7Proxy } from '@keepalive-lab/proxies';
+import { findNginx, startNginx } from './nginx.js';
 
 /**
  * The child side of server-child.ts: starts one server, prints `{"port":N}`,
@@ -10,30 +13,97 @@ import { createOrigin } from '@keepalive-lab/origin';
  *   lab         the lab origin, default options (its recorder keeps nothing)
  *   lab-record  the lab origin with a Recorder that keeps every event
  *   lab-nokeep  the lab origin with new Recorder({ keep: false }) given explicitly
+ *
+ * Proxies in front of an origin on 127.0.0.1:PORT (the kind names it):
+ *   l7@PORT          createL7Proxy with its defaults (what `lab proxy l7` builds, minus the event printing)
+ *   http-proxy@PORT  the http-proxy library with a keep-alive http.Agent
+ *   nginx@PORT       nginx as a grandchild (lib/nginx.ts); this process only relays its port and stops it
+ *
+ * With an IPC channel (sections/l7-idle.ts), an l7 child answers the message
+ * 'stats' with { rss, stats }: its memory and its L7Stats.
  */
-const kind = process.argv[2] ?? '';
+const [kind = '', targetPort = ''] = (process.argv[2] ?? '').split('@');
 
 interface Closable {
   close(): Promise<void>;
 }
 
-async function start(): Promise<{ port: number; server: Closable }> {
-  if (kind === 'plain') {
-    const server = http.createServer((_req, res) => res.end('ok\n'));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const a = server.address();
-    if (a === null || typeof a === 'string') throw new Error('not a TCP address');
+/** Forwarded for `kind@PORT`: the origin's port. */
+function originPort(): number {
+  const port = Number(targetPort);
+  if (!Number.isInteger(port) || port <= 0) throw new Error(`${kind} needs an origin port: ${kind}@PORT`);
+  return port;
+}
+
+async function listenPlain(server: http.Server): Promise<{ port: number; server: Closable }> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const a = server.address();
+  if (a === null || typeof a === 'string') throw new Error('not a TCP address');
+  return {
+    port: a.port,
+    server: {
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    },
+  };
+}
+
+/** Reports memory and counters to a parent that spawned us with an IPC channel. */
+function answerStats(proxy: L7Proxy): void {
+  const send = process.send?.bind(process);
+  if (send === undefined) return;
+  process.on('message', (msg: unknown) => {
+    if (msg !== 'stats') return;
+    // --expose-gc (the idle section passes it): RSS after a full collection, not after whatever garbage is pending.
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    send({ rss: process.memoryUsage().rss, stats: proxy.stats() });
+  });
+  process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+}
+
+async function startProxy(): Promise<{ port: number; server: Closable }> {
+  const target = { host: '127.0.0.1', port: originPort() };
+  if (kind === 'l7') {
+    const proxy = createL7Proxy({ targets: [target] });
+    const { port } = await proxy.listen();
+    answerStats(proxy);
+    return { port, server: proxy };
+  }
+  if (kind === 'http-proxy') {
+    // Sized like the L7 proxy's pool: 64 sockets, 32 kept idle.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 32 });
+    // xfwd: X-Forwarded-* as the L7 proxy and the nginx config add them.
+    const proxy = httpProxy.createProxyServer({ target: `http://${target.host}:${target.port}`, agent, xfwd: true });
+    proxy.on('error', (_err, _req, res) => {
+      // A failed request counts as failed in the table: answer 502, never crash.
+      if ('writeHead' in res && !res.headersSent) res.writeHead(502).end();
+      else res.destroy();
+    });
+    const server = http.createServer((req, res) => proxy.web(req, res));
+    const started = await listenPlain(server);
     return {
-      port: a.port,
+      port: started.port,
       server: {
-        close: () =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeAllConnections();
-          }),
+        close: async () => {
+          await started.server.close();
+          agent.destroy();
+        },
       },
     };
   }
+  const binary = findNginx();
+  if (binary === null) throw new Error('nginx is not installed');
+  const nginx = await startNginx(binary, target.port);
+  return { port: nginx.port, server: nginx };
+}
+
+async function start(): Promise<{ port: number; server: Closable }> {
+  if (kind === 'l7' || kind === 'http-proxy' || kind === 'nginx') return startProxy();
+  if (kind === 'plain') return listenPlain(http.createServer((_req, res) => res.end('ok\n')));
   const recorders: Record<string, Recorder | undefined> = {
     lab: undefined,
     'lab-record': new Recorder({ keep: true }),
