@@ -1,6 +1,7 @@
 import { autocannonFor } from './drivers.js';
 import { PHASE_MS, ROUNDS, WARMUP_MS, type Measurement } from './measurement.js';
 import { startServerChild, type ServerChild } from './server-child.js';
+import { cpuMicros } from './cpu.js';
 
 /** One side of a comparison: a server kind (server-entry.ts) and how to load it. */
 export interface Contender {
@@ -31,15 +32,26 @@ export async function compare(contenders: Contender[], warmUp?: (url: string) =>
       for (const c of contenders) {
         const s = servers.get(c.server);
         if (s === undefined) throw new Error(`no server ${c.server}`);
+        const cpu0 = cpuMicros(s.pid);
         const m = await c.run(c.label, s.url, PHASE_MS);
+        const cpu1 = cpuMicros(s.pid);
+        const cpuPerReq = cpu0 === null || cpu1 === null || m.ok === 0 ? null : (cpu1 - cpu0) / m.ok;
         const prev = best.get(c.label);
-        if (prev === undefined || m.rps > prev.rps) best.set(c.label, m);
+        const lowestCpu = prev?.cpuPerReq == null ? cpuPerReq : cpuPerReq === null ? prev.cpuPerReq : Math.min(prev.cpuPerReq, cpuPerReq);
+        best.set(c.label, { ...(prev === undefined || m.rps > prev.rps ? m : prev), cpuPerReq: lowestCpu });
       }
     }
     return contenders.map((c) => best.get(c.label)).filter((m) => m !== undefined);
   } finally {
     await Promise.all([...servers.values()].map((s) => s.stop()));
   }
+}
+
+/** a / b of two measurements' server CPU per request, found by label; 0 when unknown. */
+export function cpuRatio(rows: Measurement[], a: string, b: string): number {
+  const x = rows.find((m) => m.label === a)?.cpuPerReq;
+  const y = rows.find((m) => m.label === b)?.cpuPerReq;
+  return x == null || y == null || y === 0 ? 0 : x / y;
 }
 
 /** a / b of two measurements' req/s, found by label. */

@@ -9,6 +9,8 @@ export interface Measurement {
   ok: number;
   /** Failed requests, socket errors and statuses ≥ 400 together. */
   failed: number;
+  /** Server CPU (user + system) per answered request, µs: the lowest over the rounds; null off Linux. */
+  cpuPerReq?: number | null;
 }
 
 /** A goal on the ratio of two measurements' req/s: `ratio(a/b) op target`. */

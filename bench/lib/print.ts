@@ -25,13 +25,20 @@ const fmtGoal = (g: Goal): string => {
 };
 
 export function renderSection(s: SectionResult): string {
-  const rows = s.rows.map((m) => [m.label, Math.round(m.rps).toLocaleString('en-US'), m.p99.toFixed(2), String(m.ok), String(m.failed)]);
+  const rows = s.rows.map((m) => [
+    m.label,
+    Math.round(m.rps).toLocaleString('en-US'),
+    m.p99.toFixed(2),
+    m.cpuPerReq == null ? '–' : m.cpuPerReq.toFixed(1),
+    String(m.ok),
+    String(m.failed),
+  ]);
   return [
     `▶ ${s.title}`,
     `  ${s.note}`,
     ...(rows.length === 0
       ? []
-      : table(['', 'req/s', 'p99 ms', 'ok', 'failed'], rows, [false, true, true, true, true])
+      : table(['', 'req/s', 'p99 ms', 'server µs/req', 'ok', 'failed'], rows, [false, true, true, true, true, true])
           .split('\n')
           .map((l) => `  ${l}`)),
     ...(s.lines ?? []).map((l) => `  ${l}`),

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 /** Servers under test run in a child process, so the load generator and the server do not share one core. */
 export interface ServerChild {
   url: string;
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -19,6 +20,7 @@ export async function startServerChild(kind: string): Promise<ServerChild> {
   const port = await firstLine(child);
   return {
     url: `http://127.0.0.1:${port}/`,
+    pid: child.pid,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');

@@ -127,18 +127,8 @@ function respond(ctx: OriginContext, conn: Connection, res: ServerResponse, nth:
 function recordRequest(ctx: OriginContext, conn: Connection, req: IncomingMessage, id: string | null, nth: number, bytes: number): void {
   const r = ctx.recorder;
   if (!isRecording(r)) return;
-  r.record({
-    event: 'request',
-    source: 'origin',
-    t: r.now(),
-    origin: ctx.options.name,
-    id,
-    conn: conn.id,
-    remotePort: conn.remotePort,
-    nth,
-    method: req.method ?? 'UNKNOWN', // always set on a server request; typed optional
-    bytes,
-  });
+  // Always set on a server request; typed optional.
+  r.originRequest(ctx.options.name, id, conn.id, conn.remotePort, nth, req.method ?? 'UNKNOWN', bytes);
 }
 
 function firing(faults: readonly Fault[], conn: Connection, nth: number): Fault | null {
