@@ -2,7 +2,8 @@ import http from 'node:http';
 import httpProxy from 'http-proxy';
 import { Recorder } from '@keepalive-lab/core';
 import { createOrigin } from '@keepalive-lab/origin';
-import { createL7Proxy, type L7Proxy } from '@keepalive-lab/proxies';
+import { createL7Proxy, type L7Proxy, createL7FastProxy, type L7FastProxy } from '@keepalive-lab/proxies';
+// Not yet re-exported by the package surface (src/index.ts); the lead wires it there.
 import { findNginx, startNginx } from './nginx.js';
 
 /**
@@ -16,6 +17,7 @@ import { findNginx, startNginx } from './nginx.js';
  *
  * Proxies in front of an origin on 127.0.0.1:PORT (the kind names it):
  *   l7@PORT          createL7Proxy with its defaults (what `lab proxy l7` builds, minus the event printing)
+ *   l7-fast@PORT     createL7FastProxy with the same defaults (raw llhttp engine)
  *   http-proxy@PORT  the http-proxy library with a keep-alive http.Agent
  *   nginx@PORT       nginx as a grandchild (lib/nginx.ts); this process only relays its port and stops it
  *
@@ -52,7 +54,7 @@ async function listenPlain(server: http.Server): Promise<{ port: number; server:
 }
 
 /** Reports memory and counters to a parent that spawned us with an IPC channel. */
-function answerStats(proxy: L7Proxy): void {
+function answerStats(proxy: L7Proxy | L7FastProxy): void {
   const send = process.send?.bind(process);
   if (send === undefined) return;
   process.on('message', (msg: unknown) => {
@@ -69,6 +71,12 @@ async function startProxy(): Promise<{ port: number; server: Closable }> {
   const target = { host: '127.0.0.1', port: originPort() };
   if (kind === 'l7') {
     const proxy = createL7Proxy({ targets: [target] });
+    const { port } = await proxy.listen();
+    answerStats(proxy);
+    return { port, server: proxy };
+  }
+  if (kind === 'l7-fast') {
+    const proxy = createL7FastProxy({ targets: [target] });
     const { port } = await proxy.listen();
     answerStats(proxy);
     return { port, server: proxy };
@@ -102,7 +110,7 @@ async function startProxy(): Promise<{ port: number; server: Closable }> {
 }
 
 async function start(): Promise<{ port: number; server: Closable }> {
-  if (kind === 'l7' || kind === 'http-proxy' || kind === 'nginx') return startProxy();
+  if (kind === 'l7' || kind === 'l7-fast' || kind === 'http-proxy' || kind === 'nginx') return startProxy();
   if (kind === 'plain') return listenPlain(http.createServer((_req, res) => res.end('ok\n')));
   const recorders: Record<string, Recorder | undefined> = {
     lab: undefined,

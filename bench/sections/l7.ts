@@ -5,6 +5,7 @@ import { findNginx, NGINX_INSTALL_HINT } from '../lib/nginx.js';
 import { startServerChild } from '../lib/server-child.js';
 
 const L7 = 'lab proxy l7';
+const L7_FAST = 'lab proxy l7-fast';
 const HTTP_PROXY = 'http-proxy + keep-alive Agent';
 const NGINX = 'nginx (1 worker, keepalive 32)';
 
@@ -28,19 +29,25 @@ export async function l7Section(): Promise<SectionResult> {
     const port = new URL(origin.url).port;
     const contenders: Contender[] = [
       { label: L7, server: `l7@${port}`, run: autocannonFor },
+      { label: L7_FAST, server: `l7-fast@${port}`, run: autocannonFor },
       { label: HTTP_PROXY, server: `http-proxy@${port}`, run: autocannonFor },
     ];
     if (nginx !== null) contenders.push({ label: NGINX, server: `nginx@${port}`, run: autocannonFor });
     const rows = await compare(contenders);
-    const goals: Goal[] = [{ label: 'l7 / http-proxy req/s', value: rpsRatio(rows, L7, HTTP_PROXY), op: '>=', target: 1, unit: 'x', judged: true }];
+    const goals: Goal[] = [
+      { label: 'l7 / http-proxy req/s', value: rpsRatio(rows, L7, HTTP_PROXY), op: '>=', target: 1, unit: 'x', judged: true },
+      { label: 'l7-fast / l7 req/s', value: rpsRatio(rows, L7_FAST, L7), op: '>=', target: 1, unit: 'x', judged: false },
+    ];
     if (nginx !== null) {
       goals.push(
         { label: 'l7 / nginx req/s', value: rpsRatio(rows, L7, NGINX), op: '>=', target: 0.7, unit: 'x', judged: true },
         { label: 'l7 / nginx p99', value: p99Ratio(rows, L7, NGINX), op: '<=', target: 1.5, unit: 'x', judged: true },
+        { label: 'l7-fast / nginx req/s', value: rpsRatio(rows, L7_FAST, NGINX), op: '>=', target: 0.7, unit: 'x', judged: true },
+        { label: 'l7-fast / nginx p99', value: p99Ratio(rows, L7_FAST, NGINX), op: '<=', target: 1.5, unit: 'x', judged: true },
       );
     }
     return {
-      title: 'L7 proxy: lab proxy l7 vs http-proxy vs nginx',
+      title: 'L7 proxy: lab proxy l7 and l7-fast vs http-proxy vs nginx',
       note: `the lab origin in one child process, each proxy in its own in front of it; autocannon, ${CONNECTIONS} connections, pipelining 1; best of ${ROUNDS}×${PHASE_MS}ms`,
       rows,
       goals,

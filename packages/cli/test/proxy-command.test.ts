@@ -62,12 +62,12 @@ describe('lab proxy', () => {
     expect(f.out()).toMatch(/stopped \(SIGTERM\)\n$/);
   });
 
-  it('runs l7 with its flags: one pooled upstream connection serves two Connection: close clients', async () => {
+  it.each(['l7', 'l7-fast'])('runs %s with its flags: one pooled upstream connection serves two Connection: close clients', async (kind) => {
     const origin = http.createServer((req, res) => res.end(String(req.socket.remotePort)));
     await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
     const originPort = (origin.address() as AddressInfo).port;
     const f = fakeContext();
-    const exit = main(['node', 'lab', 'proxy', 'l7', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${originPort}`, '--max-sockets', '1', '--balance', 'rr', '--json'], f.ctx);
+    const exit = main(['node', 'lab', 'proxy', kind, '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${originPort}`, '--max-sockets', '1', '--balance', 'rr', '--json'], f.ctx);
     const port = (JSON.parse(await f.nextLine()) as { port: number }).port;
     const seen = [await getText(port), await getText(port)];
     expect(seen[0]).toBe(seen[1]); // the origin saw the same proxy port twice: the upstream socket was reused

@@ -3,10 +3,12 @@ import type { L4ProxyOptions } from './l4-base.js';
 import { createNaiveL4 } from './naive-l4.js';
 import { createPipeL4 } from './pipe-l4.js';
 import { createL7Proxy, type L7ProxyOptions } from './l7/index.js';
+import { createL7FastProxy } from './l7-fast/index.js';
 
-export type ProxyKind = 'naive-l4' | 'pipe-l4' | 'l7';
+/** `l7-fast`: the same duties as l7 on node's llhttp directly, without node:http's objects (the speed path). */
+export type ProxyKind = 'naive-l4' | 'pipe-l4' | 'l7' | 'l7-fast';
 
-export const PROXY_KINDS: readonly ProxyKind[] = ['naive-l4', 'pipe-l4', 'l7'];
+export const PROXY_KINDS: readonly ProxyKind[] = ['naive-l4', 'pipe-l4', 'l7', 'l7-fast'];
 
 export const isProxyKind = (s: string): s is ProxyKind => (PROXY_KINDS as readonly string[]).includes(s);
 
@@ -15,6 +17,7 @@ export interface ProxyOptionsByKind {
   'naive-l4': L4ProxyOptions;
   'pipe-l4': L4ProxyOptions;
   l7: L7ProxyOptions;
+  'l7-fast': L7ProxyOptions;
 }
 
 /** What an owner (scenario runner, CLI) needs of any proxy. */
@@ -32,6 +35,8 @@ export function createProxy<K extends ProxyKind>(kind: K, options: ProxyOptionsB
       return createPipeL4(options);
     case 'l7':
       return createL7Proxy(options);
+    case 'l7-fast':
+      return createL7FastProxy(options);
     default:
       throw new LabError('LAB_ERR_USAGE', `unknown proxy kind ${JSON.stringify(kind)}`, { found: String(kind), known: [...PROXY_KINDS] });
   }

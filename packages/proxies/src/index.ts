@@ -3,3 +3,4 @@ export { PipeL4Proxy, createPipeL4 } from './pipe-l4.js';
 export { L4ProxyBase, type L4ProxyOptions, type ClientConn, type UpstreamConn } from './l4-base.js';
 export { createProxy, isProxyKind, PROXY_KINDS, type ProxyKind, type ProxyOptionsByKind, type LabProxy } from './create-proxy.js';
 export { createL7Proxy, L7Proxy, L7_DEFAULTS, BALANCE_MODES, resolveL7Options, type L7Stats, type BalanceMode, type L7ProxyOptions, type ResolvedL7Options } from './l7/index.js';
+export { createL7FastProxy, L7FastProxy } from './l7-fast/index.js';

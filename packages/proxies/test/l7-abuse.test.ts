@@ -1,8 +1,9 @@
 import { describe, expect } from 'vitest';
 import { ok } from './helpers/l7-fake-origin.js';
-import { get, l7Test as test } from './helpers/l7-fixture.js';
+import { ENGINES, get, l7Test as test } from './helpers/l7-fixture.js';
 
-describe('l7 abusive and unusual clients', () => {
+describe.each(ENGINES)('%s abusive and unusual clients', (kind) => {
+  test.scoped({ kind });
   test('a client trickling its head gets 408 after headerTimeout, and no upstream socket is opened for it', async ({ lab }) => {
     const origin = await lab.origin();
     const proxy = await lab.proxy([origin], { headerTimeout: 200 });

@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { ok, type FakeOrigin } from './helpers/l7-fake-origin.js';
-import { get, l7Test as test, type L7Lab } from './helpers/l7-fixture.js';
+import { ENGINES, get, l7Test as test, type L7Lab } from './helpers/l7-fixture.js';
 import type { RawClient } from './helpers/l7-raw-client.js';
 
 async function threeOrigins(lab: L7Lab): Promise<FakeOrigin[]> {
@@ -17,7 +17,8 @@ async function sequence(c: RawClient, n: number, prefix: string): Promise<string
   return answered;
 }
 
-describe('l7 per-request balancing', () => {
+describe.each(ENGINES)('%s per-request balancing', (kind) => {
+  test.scoped({ kind });
   test('round-robin (default) spreads one keep-alive connection evenly over three origins', async ({ lab }) => {
     const origins = await threeOrigins(lab);
     const proxy = await lab.proxy(origins);

@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { FakeOrigin, ok } from './helpers/l7-fake-origin.js';
-import { get, l7Test as test, withBody } from './helpers/l7-fixture.js';
+import { ENGINES, get, l7Test as test, withBody } from './helpers/l7-fixture.js';
 
 /** A port nothing listens on: open a server, note its port, close it. */
 async function deadPort(): Promise<FakeOrigin> {
@@ -9,7 +9,8 @@ async function deadPort(): Promise<FakeOrigin> {
   return o;
 }
 
-describe('l7 origin and client faults', () => {
+describe.each(ENGINES)('%s origin and client faults', (kind) => {
+  test.scoped({ kind });
   test('an origin that refuses connections gets a 502 with a short body; the client connection stays usable', async ({ lab }) => {
     const dead = await deadPort();
     const proxy = await lab.proxy([dead]);

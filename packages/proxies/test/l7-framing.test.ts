@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { ok } from './helpers/l7-fake-origin.js';
-import { get, l7Test as test } from './helpers/l7-fixture.js';
+import { ENGINES, get, l7Test as test } from './helpers/l7-fixture.js';
 
 const head = (fields: string, body = '', line = 'POST / HTTP/1.1'): string => `${line}\r\nHost: lab\r\n${fields}\r\n${body}`;
 
@@ -26,7 +26,8 @@ const UNTRUSTED: Array<[string, string, number]> = [
   ['HTTP/1.2', 'GET / HTTP/1.2\r\nHost: a\r\n\r\n', 400],
 ];
 
-describe('l7 request framing (RFC 9112 §6, §7)', () => {
+describe.each(ENGINES)('%s request framing (RFC 9112 §6, §7)', (kind) => {
+  test.scoped({ kind });
   test.for(UNTRUSTED)('%s: answered %i, connection closed, nothing reaches the origin', async ([, bytes, status], { lab }) => {
     const origin = await lab.origin();
     const proxy = await lab.proxy([origin]);
@@ -137,7 +138,8 @@ const MALFORMED: Array<[string, string]> = [
   ['an invalid chunk size', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n'],
 ];
 
-describe('l7 response framing', () => {
+describe.each(ENGINES)('%s response framing', (kind) => {
+  test.scoped({ kind });
   test.for(MALFORMED)('%s: 502 to the client, the upstream socket closed', async ([, bytes], { lab }) => {
     const origin = await lab.origin(() => bytes);
     const proxy = await lab.proxy([origin]);

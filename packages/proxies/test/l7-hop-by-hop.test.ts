@@ -1,8 +1,9 @@
 import { describe, expect } from 'vitest';
 import { ok } from './helpers/l7-fake-origin.js';
-import { l7Test as test } from './helpers/l7-fixture.js';
+import { ENGINES, l7Test as test } from './helpers/l7-fixture.js';
 
-describe('l7 hop-by-hop fields (RFC 9110 §7.6.1)', () => {
+describe.each(ENGINES)('%s hop-by-hop fields (RFC 9110 §7.6.1)', (kind) => {
+  test.scoped({ kind });
   test('strips every hop-by-hop request field, keeps TE: trailers, adds X-Forwarded-* and Via', async ({ lab }) => {
     const origin = await lab.origin();
     const proxy = await lab.proxy([origin]);
@@ -34,7 +35,7 @@ describe('l7 hop-by-hop fields (RFC 9110 §7.6.1)', () => {
         'X-Forwarded-For: 203.0.113.7, 127.0.0.1\r\n' +
         'X-Forwarded-Proto: http\r\n' +
         'X-Forwarded-Host: lab.example\r\n' +
-        'Via: 1.1 l7\r\n' +
+        `Via: 1.1 ${kind}\r\n` +
         '\r\n',
     );
     expect(origin.conns[0]?.closed).toBe(false);
@@ -62,7 +63,7 @@ describe('l7 hop-by-hop fields (RFC 9110 §7.6.1)', () => {
     expect(names).not.toContain('proxy-connection');
     expect(names).not.toContain('upgrade');
     expect(res.field('x-end')).toBe('kept');
-    expect(res.field('via')).toBe('1.1 l7');
+    expect(res.field('via')).toBe(`1.1 ${kind}`);
     // The client hop's own keep-alive fields are the proxy's, not the origin's.
     expect(res.field('keep-alive')).not.toContain('max=5');
     expect(res.body).toBe('body');

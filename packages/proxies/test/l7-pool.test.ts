@@ -1,8 +1,9 @@
 import { describe, expect } from 'vitest';
 import { ok } from './helpers/l7-fake-origin.js';
-import { get, l7Test as test } from './helpers/l7-fixture.js';
+import { ENGINES, get, l7Test as test } from './helpers/l7-fixture.js';
 
-describe('l7 upstream pool', () => {
+describe.each(ENGINES)('%s upstream pool', (kind) => {
+  test.scoped({ kind });
   test('reuses one upstream connection across client connections that each say Connection: close', async ({ lab }) => {
     const origin = await lab.origin();
     const proxy = await lab.proxy([origin]);

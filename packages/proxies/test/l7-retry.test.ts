@@ -1,11 +1,12 @@
 import { describe, expect } from 'vitest';
 import { ok, type Responder } from './helpers/l7-fake-origin.js';
-import { get, l7Test as test, withBody } from './helpers/l7-fixture.js';
+import { ENGINES, get, l7Test as test, withBody } from './helpers/l7-fixture.js';
 
 /** The race of nodejs/node#47130, made certain: the origin kills a socket when a second request arrives on it. */
 const dropOnReuse: Responder = (r) => (r.nth >= 2 ? { destroy: true } : ok(`conn=${r.conn.id} nth=${r.nth}`));
 
-describe('l7 stale pooled sockets', () => {
+describe.each(ENGINES)('%s stale pooled sockets', (kind) => {
+  test.scoped({ kind });
   test('an idempotent request on a stale reused socket is retried once, on a fresh connection', async ({ lab }) => {
     const origin = await lab.origin(dropOnReuse);
     const proxy = await lab.proxy([origin]);

@@ -66,10 +66,12 @@ export const proxySchema = z.discriminatedUnion(
     z.object({ kind: z.literal('naive-l4') }).strict(),
     z.object({ kind: z.literal('pipe-l4') }).strict(),
     z.object({ kind: z.literal('l7'), ...l7Options }).strict(),
+    /** The same duties on node's llhttp directly: the speed path (packages/proxies/src/l7-fast). */
+    z.object({ kind: z.literal('l7-fast'), ...l7Options }).strict(),
     /** A proxy the lab does not start (nginx, HAProxy): the client goes to `url`. */
     z.object({ kind: z.literal('external'), url: z.string().url() }).strict(),
   ],
-  { errorMap: () => ({ message: 'kind: one of naive-l4, pipe-l4, l7, external' }) },
+  { errorMap: () => ({ message: 'kind: one of naive-l4, pipe-l4, l7, l7-fast, external' }) },
 );
 
 export const clientSchema = z

@@ -26,10 +26,14 @@ export interface ProxyKindFlags<K extends ProxyKind> {
 
 const l4Flags = { addOptions: () => undefined, build: (common: L4ProxyOptions) => common };
 
+/** Both L7 engines take the same flags (one object, so they are added to the command once). */
+const l7Flags = { addOptions: addL7Options, build: l7OptionsFromFlags };
+
 const KIND_FLAGS: { [K in ProxyKind]: ProxyKindFlags<K> } = {
   'naive-l4': l4Flags,
   'pipe-l4': l4Flags,
-  l7: { addOptions: addL7Options, build: l7OptionsFromFlags },
+  l7: l7Flags,
+  'l7-fast': l7Flags,
 };
 
 const DEFAULT_LISTEN = '127.0.0.1:8081';

@@ -29,6 +29,11 @@ const RAW = new Map<number, Buffer>(
   }),
 );
 
+/** Reason phrase and body of an answer, for an engine that writes its own heads (l7-fast). */
+export function errorAnswer(status: ProxyStatus): { text: string; body: string } {
+  return { text: ANSWERS[status][0], body: BODIES.get(status) as string };
+}
+
 export function rawErrorResponse(status: ProxyStatus): Buffer {
   return RAW.get(status) as Buffer;
 }

@@ -48,7 +48,10 @@ const reject = (status: number, why: string, id: string | null = null): RequestF
 
 const ABSOLUTE = /^https?:\/\//i;
 
-export function checkRequestFraming(req: IncomingMessage, maxHeaderCount: number): RequestFraming {
+/** What the checks read of a request: an IncomingMessage, or the same fields from a raw parser (l7-fast). */
+export type RequestHeadFacts = Pick<IncomingMessage, 'httpVersionMajor' | 'httpVersionMinor' | 'rawHeaders' | 'url' | 'method'>;
+
+export function checkRequestFraming(req: RequestHeadFacts, maxHeaderCount: number): RequestFraming {
   if (req.httpVersionMajor !== 1) return reject(505, 'http-version');
   const raw = req.rawHeaders;
   // maxHeadersCount is set one above the limit, so an over-long list shows here.

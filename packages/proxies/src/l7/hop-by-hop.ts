@@ -55,6 +55,13 @@ function scan(raw: string[], out: string[], forRequest: boolean): Scan {
     const lower = special(name);
     if (lower !== null) {
       if (lower === 'connection') {
+        // Fast path for the two values nearly every message carries; anything else is tokenised.
+        const v = value.length <= 10 ? value.toLowerCase() : '';
+        if (v === 'keep-alive') continue;
+        if (v === 'close') {
+          s.close = true;
+          continue;
+        }
         for (const t of tokens(value)) {
           if (t === 'close') s.close = true;
           else if (t !== 'keep-alive' && !PROTECTED.has(t)) (s.listed ??= []).push(t);
@@ -137,6 +144,10 @@ export interface ResponseHead {
   keepAliveSeconds: number | null;
   /** The origin said `Connection: close`: its socket will not be reused. */
   close: boolean;
+  /** The origin's message was chunked (any Content-Length has been dropped from `headers`). */
+  chunked: boolean;
+  /** `headers` carries the origin's Content-Length (so it frames the body). */
+  contentLength: boolean;
 }
 
 const KEEP_ALIVE_TIMEOUT = /(?:^|[,;\s])timeout\s*=\s*(\d+)/i;
@@ -153,5 +164,5 @@ export function clientResponseHeaders(rawHeaders: string[], via: string): Respon
   if (s.chunked && s.contentLength) out = dropListed(out, ['content-length']);
   out.push('Via', via);
   const m = s.keepAlive === null ? null : KEEP_ALIVE_TIMEOUT.exec(s.keepAlive);
-  return { headers: out, keepAliveSeconds: m ? Number(m[1]) : null, close: s.close };
+  return { headers: out, keepAliveSeconds: m ? Number(m[1]) : null, close: s.close, chunked: s.chunked, contentLength: s.contentLength && !s.chunked };
 }

@@ -1,5 +1,4 @@
 import { connect, type Socket } from 'node:net';
-import type { ClientRequest } from 'node:http';
 import type { CloseReason, Endpoint } from '@keepalive-lab/core';
 
 /**
@@ -65,8 +64,20 @@ export interface PoolRequestOptions {
   labFresh?: boolean;
 }
 
+/**
+ * What the pool needs of a request: node's ClientRequest has all of it, and
+ * l7-fast's exchange offers the same four members, so both engines share
+ * this pool and its close reasons.
+ */
+export interface PoolRequest {
+  readonly destroyed: boolean;
+  reusedSocket: boolean;
+  onSocket(socket: Socket): void;
+  destroy(err?: Error): unknown;
+}
+
 interface Waiter {
-  req: ClientRequest;
+  req: PoolRequest;
   fresh: boolean;
 }
 
@@ -125,7 +136,7 @@ export class UpstreamPool {
   }
 
   /** Called by node's ClientRequest constructor. */
-  addRequest(req: ClientRequest, options: PoolRequestOptions): void {
+  addRequest(req: PoolRequest, options: PoolRequestOptions): void {
     if (this.#closing) {
       req.destroy(new Error('upstream pool closed'));
       return;
@@ -178,7 +189,7 @@ export class UpstreamPool {
     }
   }
 
-  #assign(c: UpstreamConn, req: ClientRequest, reused: boolean): void {
+  #assign(c: UpstreamConn, req: PoolRequest, reused: boolean): void {
     if (c.idle) this.#leaveIdle(c);
     c.requests++;
     c.socket.setTimeout(this.#s.upstreamTimeout);

@@ -1,30 +1,42 @@
 import { test } from 'vitest';
 import { Recorder, type LabEvent } from '@keepalive-lab/core';
 import { createL7Proxy, type L7Proxy, type L7ProxyOptions } from '../../src/l7/index.js';
+import { createL7FastProxy, type L7FastProxy } from '../../src/l7-fast/index.js';
 import { FakeOrigin, type Responder } from './l7-fake-origin.js';
 import { RawClient } from './l7-raw-client.js';
 
 type EventOf<K extends LabEvent['event']> = Extract<LabEvent, { event: K }>;
+
+/**
+ * The two engines every L7 duty test runs against: node:http (l7) and raw
+ * llhttp (l7-fast). A file runs its tests once per engine with
+ * `describe.each(ENGINES)(...)` and `test.scoped({ kind })`; each engine's
+ * `Via` and event `proxy` name is its kind.
+ */
+export const ENGINES = ['l7', 'l7-fast'] as const;
+export type EngineKind = (typeof ENGINES)[number];
+export type L7Engine = L7Proxy | L7FastProxy;
 
 /** Everything one L7 test opens; all of it is closed after the test. */
 export interface L7Lab {
   recorder: Recorder;
   origin(responder?: Responder, port?: number): Promise<FakeOrigin>;
   /** A proxy in front of `origins` (in order); short timeouts unless overridden. */
-  proxy(origins: FakeOrigin[], options?: Partial<L7ProxyOptions>): Promise<L7Proxy>;
-  client(proxy: L7Proxy): Promise<RawClient>;
+  proxy(origins: FakeOrigin[], options?: Partial<L7ProxyOptions>): Promise<L7Engine>;
+  client(proxy: L7Engine): Promise<RawClient>;
   /** Events of one kind recorded so far. */
   events<K extends LabEvent['event']>(kind: K): Array<EventOf<K>>;
   /** Resolves with the first event of that kind matching `pred`, past or future. */
   waitEvent<K extends LabEvent['event']>(kind: K, pred?: (e: EventOf<K>) => boolean): Promise<EventOf<K>>;
 }
 
-export const l7Test = test.extend<{ lab: L7Lab }>({
-  // eslint-disable-next-line no-empty-pattern
-  lab: async ({}, use) => {
+export const l7Test = test.extend<{ kind: EngineKind; lab: L7Lab }>({
+  kind: 'l7',
+  lab: async ({ kind }, use) => {
     const recorder = new Recorder();
     const origins: FakeOrigin[] = [];
-    const proxies: L7Proxy[] = [];
+    const proxies: L7Engine[] = [];
+    const create = kind === 'l7' ? createL7Proxy : createL7FastProxy;
     const clients: RawClient[] = [];
     const lab: L7Lab = {
       recorder,
@@ -34,7 +46,7 @@ export const l7Test = test.extend<{ lab: L7Lab }>({
         return o.listen(port);
       },
       async proxy(targets, options = {}) {
-        const p = createL7Proxy({
+        const p = create({
           targets: targets.map((o) => ({ host: '127.0.0.1', port: o.port })),
           recorder,
           upstreamTimeout: 300,

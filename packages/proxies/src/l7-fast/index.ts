@@ -1,0 +1,51 @@
+/**
+ * l7-fast: the L7 proxy's duties without node's http objects.
+ *
+ *   client ──► net socket ──► FastClient ──► FastExchange ──► UpstreamPool[target] ──► UpstreamLink ──► origin
+ *              (llhttp strict, request)   (framing.ts, hop-by-hop.ts,    (l7's pool: same     (llhttp strict,
+ *                                           retry.ts, heads.ts)           reasons, limits)     response)
+ *
+ * Why a second engine: profiling `pnpm bench l7` put most of l7's CPU in
+ * node's IncomingMessage / ServerResponse / ClientRequest, their streams
+ * and event plumbing, and in one write syscall per piece; the proxy's own
+ * code was ~6 %. l7-fast keeps the parser (llhttp, the same strict parser
+ * node's server and client use, through llhttp.ts, which checks the binding
+ * at load) and drops the objects around it:
+ *
+ * - one FastExchange per request (the pool's request and the link's owner
+ *   at once), callbacks as methods: no per-request closures or listeners;
+ * - each head written as one latin1 string; what one upstream read yields
+ *   for the client (head, small body pieces, chunk framing) is joined into
+ *   one string, so a small response leaves in one write(2), no writev;
+ * - per-socket parsers and listeners made once per connection;
+ * - head deadlines checked by one interval sweep, as node does.
+ *
+ * What is the same as l7, by construction: the options (l7/options.ts), the
+ * framing checks (l7/framing.ts), hop-by-hop rules (l7/hop-by-hop.ts), the
+ * retry rule (l7/retry.ts), the pool with its close reasons and limits
+ * (l7/upstream-pool.ts), the answers' bodies (l7/errors-responses.ts), the
+ * events and stats. The duty tests (test/l7-*.test.ts) run against both.
+ *
+ * Where it differs, on purpose:
+ * - Upgrade / CONNECT requests are refused with 501 and the connection
+ *   closed (l7 forwards an Upgrade request as a plain one and drops
+ *   CONNECT): the bytes after them belong to another protocol.
+ * - An expectation other than 100-continue is a recorded reject (417).
+ * - Request trailers are dropped, as l7 does, without node's help.
+ * Framing safety: nothing is forwarded that llhttp (strict) did not parse as
+ * one whole message; bodies are forwarded by their parsed framing (chunked
+ * re-chunked, Content-Length as is); a request behind one that closes the
+ * connection is never forwarded; a response byte that arrives with no
+ * exchange waiting poisons the upstream socket.
+ */
+import { resolveL7Options, type L7ProxyOptions } from '../l7/options.js';
+import { L7FastProxy } from './proxy.js';
+
+export { L7FastProxy } from './proxy.js';
+
+/** Builds an l7-fast proxy; call `listen()` on it. Same options as createL7Proxy; `name` defaults to 'l7-fast'. */
+export function createL7FastProxy(options: L7ProxyOptions): L7FastProxy {
+  const r = resolveL7Options({ ...options, name: options.name ?? 'l7-fast' });
+  if (!r.ok) throw r.error;
+  return new L7FastProxy(r.value);
+}
