@@ -28,4 +28,20 @@ describe('Recorder', () => {
     expect(seen).toMatchObject([{ event: 'request', id: 'r1', conn: 3, remotePort: 6000, nth: 4 }]);
     expect(r.events).toEqual([]);
   });
+
+  it('gives every id back exactly, compact or not', () => {
+    const r = new Recorder();
+    const ids = ['r1', 'r0', 'r01', 'req-42', '7', 'x'.repeat(30) + '1', 'abc', 'R999999999999999', 'weird id 3', null];
+    for (const [i, id] of ids.entries()) r.originRequest('o', id, 1, 4000 + i, i + 1, 'GET', 0);
+    expect(r.events.map((e) => (e.event === 'request' ? e.id : undefined))).toEqual(ids);
+    expect(r.events.map((e) => (e.event === 'request' ? e.remotePort : undefined))).toEqual(ids.map((_, i) => 4000 + i));
+  });
+
+  it('keeps 10,000 request events exactly, in order', () => {
+    const r = new Recorder();
+    for (let i = 1; i <= 10_000; i++) r.originRequest(i % 2 ? 'a' : 'b', `r${i}`, i, i, 1, i % 3 ? 'GET' : 'POST', i);
+    const last = r.events[9_999];
+    expect(last).toMatchObject({ id: 'r10000', origin: 'b', conn: 10_000, remotePort: 10_000, method: 'GET', bytes: 10_000 });
+    expect(r.events[4096]).toMatchObject({ id: 'r4097', origin: 'a', method: 'GET' });
+  });
 });
