@@ -35,7 +35,8 @@ export async function compare(contenders: Contender[], warmUp?: (url: string) =>
         const cpu0 = cpuMicros(s.pid);
         const m = await c.run(c.label, s.url, PHASE_MS);
         const cpu1 = cpuMicros(s.pid);
-        const cpuPerReq = cpu0 === null || cpu1 === null || m.ok === 0 ? null : (cpu1 - cpu0) / m.ok;
+        // No CPU seen (a server whose work happens in another process, like nginx's worker): unknown, not 0.
+        const cpuPerReq = cpu0 === null || cpu1 === null || m.ok === 0 || cpu1 <= cpu0 ? null : (cpu1 - cpu0) / m.ok;
         const prev = best.get(c.label);
         const lowestCpu = prev?.cpuPerReq == null ? cpuPerReq : cpuPerReq === null ? prev.cpuPerReq : Math.min(prev.cpuPerReq, cpuPerReq);
         best.set(c.label, { ...(prev === undefined || m.rps > prev.rps ? m : prev), cpuPerReq: lowestCpu });
