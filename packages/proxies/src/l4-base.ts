@@ -111,21 +111,11 @@ export abstract class L4ProxyBase extends ServerBase {
         clientConn: client.id,
       });
     });
-    socket.once('end', () => (up.reason ??= 'peer-closed'));
-    socket.on('error', (err) => this.recordError(up, err));
-    socket.once('close', () => {
+    this.#watch(up, (reason) => {
       // A refused or failed connect closes without an upstream-open: the
       // close (reason 'error', localPort null) is the record of the attempt.
-      this.recorder.record({
-        event: 'upstream-close',
-        source: 'proxy',
-        t: this.recorder.now(),
-        proxy: this.name,
-        upstreamConn: up.id,
-        localPort: up.localPort,
-        target: up.target,
-        reason: up.reason ?? this.#unexplained(),
-      });
+      const r = this.recorder;
+      r.record({ event: 'upstream-close', source: 'proxy', t: r.now(), proxy: this.name, upstreamConn: up.id, localPort: up.localPort, target: up.target, reason });
     });
     return up;
   }
@@ -142,20 +132,23 @@ export abstract class L4ProxyBase extends ServerBase {
     this.track(socket);
     this.#sides.set(socket, client);
     this.recorder.record({ event: 'client-open', source: 'proxy', t: this.recorder.now(), proxy: this.name, clientConn: client.id, clientPort: client.port });
-    socket.once('end', () => (client.reason ??= 'peer-closed'));
-    socket.on('error', (err) => this.recordError(client, err));
-    socket.once('close', () => {
-      this.recorder.record({
-        event: 'client-close',
-        source: 'proxy',
-        t: this.recorder.now(),
-        proxy: this.name,
-        clientConn: client.id,
-        clientPort: client.port,
-        reason: client.reason ?? this.#unexplained(),
-      });
+    this.#watch(client, (reason) => {
+      const r = this.recorder;
+      r.record({ event: 'client-close', source: 'proxy', t: r.now(), proxy: this.name, clientConn: client.id, clientPort: client.port, reason });
     });
     return client;
+  }
+
+  /**
+   * How either side's close reason is settled: a FIN says 'peer-closed', an
+   * error says what recordError() makes of it, the first one wins; at
+   * 'close', `closed` gets that reason (or the unexplained one) to record.
+   */
+  #watch(side: ClientConn | UpstreamConn, closed: (reason: CloseReason) => void): void {
+    const socket = side.socket;
+    socket.once('end', () => (side.reason ??= 'peer-closed'));
+    socket.on('error', (err) => this.recordError(side, err));
+    socket.once('close', () => closed(side.reason ?? this.#unexplained()));
   }
 
   /**

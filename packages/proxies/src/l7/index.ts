@@ -50,7 +50,8 @@
 import { resolveL7Options, type L7ProxyOptions } from './options.js';
 import { L7Proxy } from './proxy.js';
 
-export { L7Proxy, type L7Stats } from './proxy.js';
+export { L7Proxy } from './proxy.js';
+export type { L7Stats } from './l7-base.js';
 export { L7_DEFAULTS, BALANCE_MODES, resolveL7Options, type BalanceMode, type L7ProxyOptions, type ResolvedL7Options } from './options.js';
 
 /** Builds an L7 proxy; call `listen()` on it. Throws a LabError naming a bad option. */
