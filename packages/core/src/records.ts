@@ -25,23 +25,15 @@ export interface ClientRecord {
 }
 
 /**
- * The joined record per request: the heart of every table. Field order and
- * names are the result-file contract of DESIGN.md; a field a topology cannot
- * know is `null`, never guessed.
+ * The joined record per request: the heart of every table. Names are the
+ * result-file contract of DESIGN.md, and joinRecords writes them in its
+ * order (id · start · end · status · error · clientPort · reused ·
+ * upstreamPort · originPort · origin · originConn · nthOnConn); a field a
+ * topology cannot know is `null`, never guessed.
  */
-export interface RequestRecord {
-  id: string;
-  start: number;
-  end: number | null;
-  status: number | null;
-  error: string | null;
-  clientPort: number | null;
-  reused: boolean | null;
+export interface RequestRecord extends ClientRecord {
+  /** The proxy's local port towards the origin, when a proxy in the run said so. */
   upstreamPort: number | null;
-  originPort: number | null;
-  origin: string | null;
-  originConn: number | null;
-  nthOnConn: number | null;
 }
 
 /** Response headers the origin stamps so reuse is visible from outside. */
