@@ -55,6 +55,7 @@ const l7Options = {
   maxIdleSockets: count(0).optional(), // pooled idle sockets per target
   poolIdleTimeout: duration.optional(),
   keepAliveHint: z.boolean().optional(), // honour the origin's Keep-Alive: timeout=N
+  keepAliveHintMargin: duration.optional(), // expire a pooled socket this long before the hint says
   retryStale: z.boolean().optional(), // retry an idempotent request once on a fresh socket
   upstreamTimeout: duration.optional(),
   headerTimeout: duration.optional(),

@@ -107,4 +107,16 @@ describe('shipped scenarios reproduce, recomputed from the records', () => {
     const closes = doc.events.filter((e) => e.source === 'origin' && e.event === 'conn-close');
     expect(closes.map((e) => (e.event === 'conn-close' ? e.reason : null))).toEqual(['max-requests', 'max-requests', 'max-requests']);
   });
+
+  it('keepalive-hint-l7: honouring the hint drops idle pooled sockets early; ignoring it reuses one', async () => {
+    const doc = await run('keepalive-hint-l7');
+    const upstreamCloses = (variant: string) =>
+      doc.events.filter((e) => e.variant === variant && e.event === 'upstream-close').map((e) => (e.event === 'upstream-close' ? e.reason : null));
+    const originPorts = (variant: string) => ports(doc.requests.filter((r) => r.variant === variant), 'originPort');
+    expect(statuses(doc.requests)).toEqual(all200(6));
+    expect(originPorts('honoured').size).toBe(3);
+    // The first two were dropped by the proxy for the hint; the last one is closed at the end of the run.
+    expect(upstreamCloses('honoured').slice(0, 2)).toEqual(['keep-alive-hint', 'keep-alive-hint']);
+    expect(originPorts('ignored').size).toBe(1);
+  });
 });
