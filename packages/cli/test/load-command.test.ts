@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
@@ -46,6 +47,23 @@ describe('lab load', () => {
     expect(out()).toContain('client port');
     expect(out()).toMatch(/6 ok, 0 failed/);
     expect(out()).toMatch(/client +6 distinct ports, 6 connections, 0 reused requests/);
+  });
+
+  it('shows a progress line on a TTY only, and clears it before the table', async () => {
+    const slow = http.createServer((_req, res) => setTimeout(() => res.end('ok'), 300));
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    try {
+      const slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/`;
+      const tty = fakeContext({ tty: true });
+      expect(await main(lab('load', slowUrl, '-n', '2', '-c', '2'), tty.ctx)).toBe(0);
+      expect(tty.err()).toContain(`waiting for responses from ${slowUrl}`);
+      const pipe = fakeContext();
+      expect(await main(lab('load', slowUrl, '-n', '2', '-c', '2'), pipe.ctx)).toBe(0);
+      expect(pipe.err()).toBe('');
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((r) => slow.close(r));
+    }
   });
 
   it('-n abc is bad usage: exit 2, naming -n', async () => {

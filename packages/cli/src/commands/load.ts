@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { Chalk, type ChalkInstance } from 'chalk';
-import { LabError, parseDuration } from '@keepalive-lab/core';
+import { LabError, Recorder, parseDuration } from '@keepalive-lab/core';
+import { progressLine } from '../progress.js';
 import { runLoad, type LoadEngine } from '@keepalive-lab/client';
 import { computeMetrics, joinRecords, type Metrics } from '@keepalive-lab/scenarios';
 import { painter, renderPortTable } from '@keepalive-lab/report';
@@ -72,7 +73,18 @@ export function loadCommand(ctx: CommandContext, setExitCode: SetExitCode): Comm
       // Ctrl-C ends the run early; what was sent is still reported.
       const stop = new AbortController();
       void ctx.stopSignal.then(() => stop.abort());
+      // A progress line on a TTY only, at most every 200 ms: never on the hot path of every response.
+      const progress = ctx.stdout.isTTY && ctx.stderr.isTTY && !flags.json ? progressLine(ctx.stderr) : null;
+      const recorder = new Recorder();
+      let done = 0;
+      const ticker = progress
+        ? setInterval(() => progress.update({ variant: null, done, total: requests, elapsed: recorder.now(), waitingFor: `responses from ${target}` }), 200).unref()
+        : null;
       const { records, durationMs } = await runLoad({
+        recorder,
+        onRecord: (_rec, n) => {
+          done = n;
+        },
         url: target,
         requests,
         concurrency,
@@ -82,6 +94,9 @@ export function loadCommand(ctx: CommandContext, setExitCode: SetExitCode): Comm
         engine: flags.engine as LoadEngine,
         timeout: timeout.value,
         signal: stop.signal,
+      }).finally(() => {
+        if (ticker) clearInterval(ticker);
+        progress?.clear();
       });
       // No events: the client alone knows its records and the origin's stamps in them.
       const joined = joinRecords(records, []);
