@@ -13,9 +13,23 @@ export interface CommandContext {
   cwd: string;
 }
 
+/**
+ * The real process. Signal handlers are installed only when a command reads
+ * `stopSignal` (the servers, `lab load`): a handler replaces node's default
+ * exit on Ctrl-C, which is right for a server that must close cleanly and
+ * wrong for `lab run`, which should simply stop.
+ */
 export function processContext(): CommandContext {
-  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve(sig));
-  });
-  return { stdout: process.stdout, stderr: process.stderr, stopSignal, cwd: process.cwd() };
+  let stop: Promise<NodeJS.Signals> | null = null;
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    get stopSignal() {
+      stop ??= new Promise<NodeJS.Signals>((resolve) => {
+        for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve(sig));
+      });
+      return stop;
+    },
+    cwd: process.cwd(),
+  };
 }
