@@ -44,7 +44,19 @@ export function runCommand(ctx: CommandContext, setExitCode: SetExitCode): Comma
       for (const l of loaded) {
         if (!flags.json && !flags.quiet) ctx.stdout.write(renderRunHeader(l.scenario, { color: c.level > 0 }));
         const progress = tty ? progressLine(ctx.stderr) : null;
-        const doc = await runToDocument(l, progress ? (p: RunProgress) => progress.update(p) : undefined).finally(() => progress?.clear());
+        let doc: ResultDocument;
+        try {
+          doc = await runToDocument(l, progress ? (p: RunProgress) => progress.update(p) : undefined);
+        } catch (err) {
+          // A run that could not happen (a missing peer, a component failing) fails that scenario
+          // only: the others still run, and the exit code says something failed.
+          if (!(err instanceof LabError) || err.exitCode !== 1 || loaded.length === 1) throw err;
+          ctx.stderr.write(`${l.scenario.name.padEnd(24)} ${c.red('✗ run failed')}: ${err.message} (${err.code})\n`);
+          setExitCode(1);
+          continue;
+        } finally {
+          progress?.clear();
+        }
         docs.push(doc);
         if (doc.verdict !== 'reproduced') setExitCode(1);
         const saved = flags.save ? await saveResult(doc, resolve(ctx.cwd, flags.resultsDir)) : null;
