@@ -82,6 +82,26 @@ describe('lab run', () => {
     expect(r.err).toContain("unknown option '--sett'");
   });
 
+  it('skips a scenario whose real peer is missing, says how to install it, and runs the others', async () => {
+    const saved = process.env.LAB_NGINX;
+    process.env.LAB_NGINX = 'none'; // as on a machine without nginx
+    try {
+      const r = await lab(['run', 'keepalive-nginx', 'close-direct', '--no-save', '--quiet']);
+      expect(r.code).toBe(0);
+      expect(r.err).toContain('keepalive-nginx');
+      expect(r.err).toContain('skipped');
+      expect(r.err).toContain('apt-get install -y nginx-light');
+      expect(r.out).toContain('close-direct');
+      expect(r.out).toContain('✓ reproduced');
+      const alone = await lab(['run', 'keepalive-nginx', '--no-save']);
+      expect(alone.code).toBe(1); // asked for by name: the run fails, with the same hint
+      expect(alone.err).toContain('LAB_ERR_PEER_MISSING');
+    } finally {
+      if (saved === undefined) delete process.env.LAB_NGINX;
+      else process.env.LAB_NGINX = saved;
+    }
+  });
+
   it('shows progress on a TTY only', async () => {
     const r = await lab(['run', 'pool-head-of-line', '--no-save', '--set', 'origins.0.delay=300ms', '--set', 'analysis.batchGap=150ms'], true);
     expect(r.code).toBe(0);

@@ -4,6 +4,7 @@ import { createNaiveL4 } from './naive-l4.js';
 import { createPipeL4 } from './pipe-l4.js';
 import { createL7Proxy, type L7ProxyOptions } from './l7/index.js';
 import { createL7FastProxy } from './l7-fast/index.js';
+import { createNginxProxy, type NginxProxyOptions } from './real/nginx.js';
 
 /** `l7-fast`: the same duties as l7 on node's llhttp directly, without node:http's objects (the speed path). */
 export type ProxyKind = 'naive-l4' | 'pipe-l4' | 'l7' | 'l7-fast';
@@ -12,12 +13,22 @@ export const PROXY_KINDS: readonly ProxyKind[] = ['naive-l4', 'pipe-l4', 'l7', '
 
 export const isProxyKind = (s: string): s is ProxyKind => (PROXY_KINDS as readonly string[]).includes(s);
 
+/**
+ * Real proxies the lab starts for a scenario but does not implement (nginx).
+ * Not `lab proxy` kinds: a user who wants nginx by hand runs nginx itself.
+ */
+export type RealProxyKind = 'nginx';
+
+/** Every kind createProxy starts: the lab's own (PROXY_KINDS) and the real ones. */
+export type StartableProxyKind = ProxyKind | RealProxyKind;
+
 /** The options each kind takes; a kind with more knobs (l7) widens its entry. */
 export interface ProxyOptionsByKind {
   'naive-l4': L4ProxyOptions;
   'pipe-l4': L4ProxyOptions;
   l7: L7ProxyOptions;
   'l7-fast': L7ProxyOptions;
+  nginx: NginxProxyOptions;
 }
 
 /** What an owner (scenario runner, CLI) needs of any proxy. */
@@ -27,7 +38,7 @@ export interface LabProxy extends LabServer {
   readonly openSockets: number;
 }
 
-export function createProxy<K extends ProxyKind>(kind: K, options: ProxyOptionsByKind[K]): LabProxy {
+export function createProxy<K extends StartableProxyKind>(kind: K, options: ProxyOptionsByKind[K]): LabProxy {
   switch (kind) {
     case 'naive-l4':
       return createNaiveL4(options);
@@ -37,6 +48,8 @@ export function createProxy<K extends ProxyKind>(kind: K, options: ProxyOptionsB
       return createL7Proxy(options);
     case 'l7-fast':
       return createL7FastProxy(options);
+    case 'nginx':
+      return createNginxProxy(options);
     default:
       throw new LabError('LAB_ERR_USAGE', `unknown proxy kind ${JSON.stringify(kind)}`, { found: String(kind), known: [...PROXY_KINDS] });
   }

@@ -69,10 +69,16 @@ export const proxySchema = z.discriminatedUnion(
     z.object({ kind: z.literal('l7'), ...l7Options }).strict(),
     /** The same duties on node's llhttp directly: the speed path (packages/proxies/src/l7-fast). */
     z.object({ kind: z.literal('l7-fast'), ...l7Options }).strict(),
-    /** A proxy the lab does not start (nginx, HAProxy): the client goes to `url`. */
+    /**
+     * The real nginx, started by the lab (packages/proxies/src/real): `keepalive` is
+     * nginx's upstream `keepalive N` (idle connections cached per worker, 0 = none),
+     * `keepaliveTimeout` its upstream `keepalive_timeout`.
+     */
+    z.object({ kind: z.literal('nginx'), keepalive: count(0).optional(), keepaliveTimeout: duration.optional() }).strict(),
+    /** A proxy the lab does not start (HAProxy, or nginx run by hand): the client goes to `url`. */
     z.object({ kind: z.literal('external'), url: z.string().url() }).strict(),
   ],
-  { errorMap: () => ({ message: 'kind: one of naive-l4, pipe-l4, l7, l7-fast, external' }) },
+  { errorMap: () => ({ message: 'kind: one of naive-l4, pipe-l4, l7, l7-fast, nginx, external' }) },
 );
 
 export const clientSchema = z
