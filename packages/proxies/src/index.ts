@@ -4,6 +4,11 @@ export { L4ProxyBase, type L4ProxyOptions, type ClientConn, type UpstreamConn } 
 export { createProxy, isProxyKind, PROXY_KINDS, type ProxyKind, type RealProxyKind, type StartableProxyKind, type ProxyOptionsByKind, type LabProxy } from './create-proxy.js';
 export { createL7Proxy, L7Proxy, L7_DEFAULTS, BALANCE_MODES, resolveL7Options, type L7Stats, type BalanceMode, type L7ProxyOptions, type ResolvedL7Options } from './l7/index.js';
 export { createL7FastProxy, L7FastProxy } from './l7-fast/index.js';
-export { createNginxProxy, NginxProxy, type NginxProxyOptions } from './real/nginx.js';
-export { findNginx, isExecutable as isExecutableFile, NGINX_INSTALL_HINT } from './real/find-nginx.js';
+export { createNginxProxy, type NginxProxy, type NginxProxyOptions } from './real/nginx.js';
+export { findNginx, NGINX_INSTALL_HINT } from './real/find-nginx.js';
+export { findBinary, isExecutable as isExecutableFile } from './real/find-binary.js';
+export { ChildProxy, type ChildProxyOptions, type ChildProgram } from './real/child-proxy.js';
+export { createHaproxyProxy, type HaproxyProxy, type HaproxyProxyOptions } from './real/haproxy.js';
+export { findHaproxy, HAPROXY_INSTALL_HINT } from './real/find-haproxy.js';
 export { nginxConfig, type NginxConfigOptions } from './real/nginx-config.js';
+export { haproxyConfig, HAPROXY_REUSE_MODES, type HaproxyReuse, type HaproxyConfigOptions } from './real/haproxy-config.js';

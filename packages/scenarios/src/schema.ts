@@ -75,10 +75,15 @@ export const proxySchema = z.discriminatedUnion(
      * `keepaliveTimeout` its upstream `keepalive_timeout`.
      */
     z.object({ kind: z.literal('nginx'), keepalive: count(0).optional(), keepaliveTimeout: duration.optional() }).strict(),
-    /** A proxy the lab does not start (HAProxy, or nginx run by hand): the client goes to `url`. */
+    /**
+     * The real HAProxy, started by the lab: `reuse` is the backend's `http-reuse`
+     * (default `safe`, HAProxy's), `keepAliveTimeout` its `timeout http-keep-alive`.
+     */
+    z.object({ kind: z.literal('haproxy'), reuse: z.enum(['never', 'safe', 'aggressive', 'always']).optional(), keepAliveTimeout: duration.optional() }).strict(),
+    /** A proxy the lab does not start (one run by hand): the client goes to `url`. */
     z.object({ kind: z.literal('external'), url: z.string().url() }).strict(),
   ],
-  { errorMap: () => ({ message: 'kind: one of naive-l4, pipe-l4, l7, l7-fast, nginx, external' }) },
+  { errorMap: () => ({ message: 'kind: one of naive-l4, pipe-l4, l7, l7-fast, nginx, haproxy, external' }) },
 );
 
 export const clientSchema = z

@@ -31,7 +31,7 @@ export function issueToError(issue: ZodIssue, file: string, raw: unknown, overri
       break;
     }
     case 'invalid_union_discriminator':
-      expected = 'kind: one of naive-l4, pipe-l4, l7, l7-fast, nginx, external';
+      expected = 'kind: one of naive-l4, pipe-l4, l7, l7-fast, nginx, haproxy, external';
       found = describe(valueAt(raw, issue.path));
       break;
     default:

@@ -73,7 +73,7 @@ describe('scenario files', () => {
 
   it('refuses an unknown proxy kind, listing the known ones', async () => {
     const { error } = await errorOf(`${good}proxy:\n  kind: l5\n`);
-    expect(error.message).toContain('proxy.kind: expected kind: one of naive-l4, pipe-l4, l7, l7-fast, nginx, external, found "l5"');
+    expect(error.message).toContain('proxy.kind: expected kind: one of naive-l4, pipe-l4, l7, l7-fast, nginx, haproxy, external, found "l5"');
   });
 
   it('applies --set through the same schema', async () => {

@@ -1,0 +1,153 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LabError, type Endpoint, type Recorder } from '@keepalive-lab/core';
+import { freePort, stopChild, waitAccepting } from './child-port.js';
+import { isExecutable } from './find-binary.js';
+
+/** What every real proxy the lab runs as a child takes, whatever its own knobs. */
+export interface ChildProxyOptions {
+  /** Where the proxy listens; default 127.0.0.1:0 (a free port picked before the child starts). */
+  listen?: Endpoint;
+  /** Origins. */
+  targets: Endpoint[];
+  /** The executable; default found by the subclass ($LAB_<NAME>, PATH, /usr/sbin). */
+  binary?: string;
+  /**
+   * Accepted for symmetry with the lab's proxies and ignored: a real proxy
+   * writes no events. Joined records then have null upstream ports; the
+   * origin's events still show every connection it opened.
+   */
+  recorder?: Recorder;
+  name?: string;
+}
+
+/** How one real proxy is found, configured and stopped. */
+export interface ChildProgram {
+  /** `nginx`, `haproxy`: in messages and the temp dir's name. */
+  program: string;
+  /** The command that installs it, shown when it is missing. */
+  installHint: string;
+  find(): string | null;
+  /** Writes the config into `dir` for a listener on host:port; returns the child's arguments. */
+  configure(dir: string, host: string, port: number): Promise<string[]>;
+  /** Fast stop: by close() the lab's client is done, and a graceful stop would wait out a request hung on a silent origin. */
+  stopSignal: NodeJS.Signals;
+}
+
+const DEFAULT_LISTEN: Endpoint = { host: '127.0.0.1', port: 0 };
+/** Real proxies bind within milliseconds; a loaded 2-core machine gets ample room. */
+const START_TIMEOUT_MS = 5000;
+/** The tail of the child's stderr kept for error messages. */
+const STDERR_KEEP = 4096;
+
+/**
+ * A real proxy as a lab proxy: a config in a fresh temp dir, the proxy as a
+ * foreground child process, and the LabServer contract around it. listen()
+ * resolves once the child accepts; close() stops the child, waits for its
+ * exit, then removes the dir. Each real proxy only supplies its ChildProgram.
+ */
+export class ChildProxy {
+  readonly name: string;
+  readonly #program: ChildProgram;
+  readonly #options: ChildProxyOptions;
+  #endpoint: Endpoint | null = null;
+  #child: ChildProcess | null = null;
+  #dir: string | null = null;
+  #stderr = '';
+  #listening: Promise<Endpoint> | null = null;
+  #closing: Promise<void> | null = null;
+
+  constructor(program: ChildProgram, options: ChildProxyOptions) {
+    this.#program = program;
+    this.#options = options;
+    this.name = options.name ?? program.program;
+  }
+
+  get endpoint(): Endpoint | null {
+    return this.#endpoint;
+  }
+
+  /** Unknown: the child's sockets live in its process. 0 once closed, as for every proxy. */
+  get openSockets(): number {
+    return 0;
+  }
+
+  /** The child's pid while it runs or after, null before listen(): for a caller checking it is gone. */
+  get pid(): number | null {
+    return this.#child?.pid ?? null;
+  }
+
+  /** The temp dir holding the config and whatever the child writes; removed at close(). */
+  get dir(): string | null {
+    return this.#dir;
+  }
+
+  /** What the child wrote to stderr (its tail): warnings, bind errors. */
+  get stderr(): string {
+    return this.#stderr;
+  }
+
+  listen(): Promise<Endpoint> {
+    this.#listening ??= this.#start();
+    return this.#listening;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #start(): Promise<Endpoint> {
+    const { program, installHint } = this.#program;
+    const binary = this.#options.binary ?? this.#program.find();
+    if (binary === null || !isExecutable(binary)) {
+      throw new LabError(
+        'LAB_ERR_PEER_MISSING',
+        `${program} is not installed${binary === null ? '' : ` (no executable at ${binary})`}: proxy.kind ${program} runs the real one. Install it with: ${installHint} (Debian/Ubuntu, as root)`,
+        { expected: program, found: binary ?? 'nothing on PATH or in /usr/sbin' },
+      );
+    }
+    const at = this.#options.listen ?? DEFAULT_LISTEN;
+    const port = at.port === 0 ? await freePort(at.host) : at.port;
+    const dir = await mkdtemp(join(tmpdir(), `lab-${program}-`));
+    this.#dir = dir;
+    try {
+      await this.#spawn(binary, await this.#program.configure(dir, at.host, port), at.host, port);
+    } catch (err) {
+      const tail = this.#stderr.trim();
+      await this.#cleanup();
+      if (err instanceof LabError && tail !== '') throw new LabError(err.code, `${err.message}; ${program} said: ${tail}`, err.details, { cause: err });
+      throw err;
+    }
+    this.#endpoint = { host: at.host, port };
+    return this.#endpoint;
+  }
+
+  async #spawn(binary: string, args: string[], host: string, port: number): Promise<void> {
+    const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.#child = child;
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      this.#stderr = (this.#stderr + chunk).slice(-STDERR_KEEP);
+    });
+    // A spawn failure (EACCES between the check and the exec) arrives as 'error'; it also sets exitCode, which waitAccepting sees.
+    child.once('error', (err) => {
+      this.#stderr += `\nspawn: ${err.message}`;
+    });
+    await waitAccepting(child, this.#program.program, host, port, START_TIMEOUT_MS);
+  }
+
+  async #close(): Promise<void> {
+    // A close() during listen() waits for the start to settle, so the child it spawns is the one stopped.
+    await this.#listening?.catch(() => undefined /* the start's error went to listen()'s caller */);
+    await this.#cleanup();
+  }
+
+  /** Stops the child and removes the dir; safe to repeat (a failed start already ran it). */
+  async #cleanup(): Promise<void> {
+    if (this.#child !== null) await stopChild(this.#child, this.#program.stopSignal);
+    if (this.#dir !== null) await rm(this.#dir, { recursive: true, force: true });
+  }
+}
