@@ -20,3 +20,4 @@ export {
   type MetricKind,
 } from './model/comparison.js';
 export { buildReport, type ReportOptions } from './html/report-html.js';
+export { renderLoadSummary, errorList } from './terminal/load-summary.js';

@@ -1,10 +1,10 @@
 import { Command } from 'commander';
-import { Chalk, type ChalkInstance } from 'chalk';
+import { Chalk } from 'chalk';
 import { LabError, Recorder, parseDuration } from '@keepalive-lab/core';
 import { progressLine } from '../progress.js';
 import { runLoad, type LoadEngine } from '@keepalive-lab/client';
-import { computeMetrics, joinRecords, type Metrics } from '@keepalive-lab/scenarios';
-import { painter, renderPortTable } from '@keepalive-lab/report';
+import { computeMetrics, joinRecords } from '@keepalive-lab/scenarios';
+import { errorList, painter, renderLoadSummary, renderPortTable } from '@keepalive-lab/report';
 import type { CommandContext } from '../context.js';
 import type { SetExitCode } from './index.js';
 
@@ -103,8 +103,8 @@ export function loadCommand(ctx: CommandContext, setExitCode: SetExitCode): Comm
       const metrics = computeMetrics({ requests: joined, events: [], durationMs, batchGap: BATCH_GAP_MS });
       if (flags.json) ctx.stdout.write(`${JSON.stringify({ requests: joined, metrics })}\n`);
       else {
-        const c = new Chalk();
-        ctx.stdout.write(`${renderPortTable(joined, painter({ color: c.level > 0, width: ctx.stdout.columns ?? 100 }))}\n${summary(metrics, c)}`);
+        const p = painter({ color: new Chalk().level > 0, width: ctx.stdout.columns ?? 100 });
+        ctx.stdout.write(`${renderPortTable(joined, p)}\n${renderLoadSummary(metrics, p)}`);
       }
       if (records.length > 0 && records.every((r) => r.status === null)) {
         // Nothing answered: the run itself did not happen (nothing listening, wrong port).
@@ -112,30 +112,4 @@ export function loadCommand(ctx: CommandContext, setExitCode: SetExitCode): Comm
         throw new LabError('LAB_ERR_RUN_FAILED', `no request got a response (${errorList(metrics)}): is a server listening at ${target}?`);
       }
     });
-}
-
-const ms = (m: Metrics, key: string): string => (m[key] === undefined ? '—' : `${m[key]}ms`);
-
-function errorList(m: Metrics): string {
-  return Object.entries(m)
-    .filter(([k]) => k.startsWith('errors.'))
-    .map(([k, n]) => `${k.slice('errors.'.length)}×${n}`)
-    .join(', ');
-}
-
-export function summary(m: Metrics, c: ChalkInstance): string {
-  const failed = m['requests.failed'] ?? 0;
-  const errors = errorList(m);
-  const total = m['requests.total'] ?? 0;
-  const duration = m.duration ?? 0;
-  const rate = duration > 0 ? Math.round((total * 1000) / duration) : 0;
-  const origin = m['origin.distinctPorts'];
-  return [
-    `${c.bold('requests')}  ${m['requests.ok']} ok, ${failed > 0 ? c.red(`${failed} failed`) : '0 failed'}${errors ? `  (${errors})` : ''}`,
-    `${c.bold('client')}    ${m['client.distinctPorts']} distinct ports, ${m['client.connections']} connections, ${m['client.reusedRequests']} reused requests`,
-    `${c.bold('origin')}    ${origin === undefined ? c.dim('ports unknown (no x-lab-origin-port header)') : `${origin} distinct ports`}`,
-    `${c.bold('latency')}   p50 ${ms(m, 'latency.p50')}  p99 ${ms(m, 'latency.p99')}  max ${ms(m, 'latency.max')}  first ${ms(m, 'latency.first')}`,
-    `${c.bold('duration')}  ${duration}ms  (${rate} req/s)`,
-    '',
-  ].join('\n');
 }
