@@ -121,13 +121,10 @@ export abstract class L7Base<C extends L7BaseClient> extends ServerBase {
     };
   }
 
+  /** Client and pooled sockets are all tracked: ServerBase.close() waits for each one's 'close' event. */
   override async close(): Promise<void> {
     for (const t of this.targets) t.pool.close();
     await super.close();
-    // A socket destroyed a moment ago reads as `closed` before it emits
-    // 'close'; wait for the event, so close() means nothing is left.
-    const left = [...this.clients.keys(), ...this.targets.flatMap((t) => t.pool.sockets())];
-    await Promise.all(left.map((s) => new Promise((resolve) => s.once('close', resolve))));
   }
 
   countRetry(): void {

@@ -126,11 +126,6 @@ export class UpstreamPool {
     return this.#queue.length;
   }
 
-  /** Sockets that have not emitted 'close' yet. */
-  sockets(): Socket[] {
-    return [...this.#conns.keys()];
-  }
-
   conn(socket: Socket): UpstreamConn | undefined {
     return this.#conns.get(socket);
   }
