@@ -61,30 +61,32 @@ const l7Options = {
   headerTimeout: duration.optional(),
 };
 
-export const proxySchema = z.discriminatedUnion(
-  'kind',
-  [
-    z.object({ kind: z.literal('naive-l4') }).strict(),
-    z.object({ kind: z.literal('pipe-l4') }).strict(),
-    z.object({ kind: z.literal('l7'), ...l7Options }).strict(),
-    /** The same duties on node's llhttp directly: the speed path (packages/proxies/src/l7-fast). */
-    z.object({ kind: z.literal('l7-fast'), ...l7Options }).strict(),
-    /**
-     * The real nginx, started by the lab (packages/proxies/src/real): `keepalive` is
-     * nginx's upstream `keepalive N` (idle connections cached per worker, 0 = none),
-     * `keepaliveTimeout` its upstream `keepalive_timeout`.
-     */
-    z.object({ kind: z.literal('nginx'), keepalive: count(0).optional(), keepaliveTimeout: duration.optional() }).strict(),
-    /**
-     * The real HAProxy, started by the lab: `reuse` is the backend's `http-reuse`
-     * (default `safe`, HAProxy's), `keepAliveTimeout` its `timeout http-keep-alive`.
-     */
-    z.object({ kind: z.literal('haproxy'), reuse: z.enum(['never', 'safe', 'aggressive', 'always']).optional(), keepAliveTimeout: duration.optional() }).strict(),
-    /** A proxy the lab does not start (one run by hand): the client goes to `url`. */
-    z.object({ kind: z.literal('external'), url: z.string().url() }).strict(),
-  ],
-  { errorMap: () => ({ message: 'kind: one of naive-l4, pipe-l4, l7, l7-fast, nginx, haproxy, external' }) },
-);
+const proxyKinds = [
+  z.object({ kind: z.literal('naive-l4') }).strict(),
+  z.object({ kind: z.literal('pipe-l4') }).strict(),
+  z.object({ kind: z.literal('l7'), ...l7Options }).strict(),
+  /** The same duties on node's llhttp directly: the speed path (packages/proxies/src/l7-fast). */
+  z.object({ kind: z.literal('l7-fast'), ...l7Options }).strict(),
+  /**
+   * The real nginx, started by the lab (packages/proxies/src/real): `keepalive` is
+   * nginx's upstream `keepalive N` (idle connections cached per worker, 0 = none),
+   * `keepaliveTimeout` its upstream `keepalive_timeout`.
+   */
+  z.object({ kind: z.literal('nginx'), keepalive: count(0).optional(), keepaliveTimeout: duration.optional() }).strict(),
+  /**
+   * The real HAProxy, started by the lab: `reuse` is the backend's `http-reuse`
+   * (default `safe`, HAProxy's), `keepAliveTimeout` its `timeout http-keep-alive`.
+   */
+  z.object({ kind: z.literal('haproxy'), reuse: z.enum(['never', 'safe', 'aggressive', 'always']).optional(), keepAliveTimeout: duration.optional() }).strict(),
+  /** A proxy the lab does not start (one run by hand): the client goes to `url`. */
+  z.object({ kind: z.literal('external'), url: z.string().url() }).strict(),
+] as const;
+
+/** Every `proxy.kind` a scenario may name, read off the schema so messages never fall behind it. */
+export const PROXY_KIND_NAMES: readonly string[] = proxyKinds.map((o) => o.shape.kind.value);
+export const PROXY_KIND_EXPECTED = `kind: one of ${PROXY_KIND_NAMES.join(', ')}`;
+
+export const proxySchema = z.discriminatedUnion('kind', [...proxyKinds], { errorMap: () => ({ message: PROXY_KIND_EXPECTED }) });
 
 export const clientSchema = z
   .object({

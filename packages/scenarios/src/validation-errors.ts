@@ -1,6 +1,7 @@
 import type { ZodIssue } from 'zod';
 import { LabError } from '@keepalive-lab/core';
 import type { Override } from './overrides.js';
+import { PROXY_KIND_EXPECTED } from './schema.js';
 
 /**
  * Turns the first schema issue into a message a person can act on: the file,
@@ -31,7 +32,7 @@ export function issueToError(issue: ZodIssue, file: string, raw: unknown, overri
       break;
     }
     case 'invalid_union_discriminator':
-      expected = 'kind: one of naive-l4, pipe-l4, l7, l7-fast, nginx, haproxy, external';
+      expected = PROXY_KIND_EXPECTED;
       found = describe(valueAt(raw, issue.path));
       break;
     default:
