@@ -24,7 +24,8 @@ export function createRequestHandler(ctx: OriginContext): (req: IncomingMessage,
     }
     const nth = ++conn.received;
     ctx.counters.requestsReceived++;
-    const id = readRequestId(req.rawHeaders);
+    // The id only goes into events: nobody recording, no header scan on the hot path.
+    const id = isRecording(ctx.recorder) ? readRequestId(req.rawHeaders) : null;
     if (arrivalFaults.length > 0) {
       const fault = firing(arrivalFaults, conn, nth);
       if (fault !== null) {
