@@ -2,7 +2,9 @@ import http from 'node:http';
 import httpProxy from 'http-proxy';
 import { Recorder } from '@keepalive-lab/core';
 import { createOrigin } from '@keepalive-lab/origin';
-import { createL7Proxy, type L7Proxy, createL7FastProxy, type L7FastProxy } from '@keepalive-lab/proxies';
+import { createL7Proxy, type L7Proxy } from '@keepalive-lab/proxies';
+// l7-fast is loaded on purpose, not through the package (which loads it lazily).
+import { createL7FastProxy, type L7FastProxy } from '../../packages/proxies/src/l7-fast/index.js';
 // Not yet re-exported by the package surface (src/index.ts); the lead wires it there.
 import { findNginx, startNginx } from './nginx.js';
 

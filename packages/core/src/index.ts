@@ -6,3 +6,4 @@ export { Recorder, type EventListener } from './recorder.js';
 export { ServerBase, listenOn, type LabServer, type ServerBaseOptions } from './server-base.js';
 export { LAB_HEADERS, type ClientRecord, type RequestRecord } from './records.js';
 export type * from './events.js';
+export { durationField, countField } from './schema-fields.js';

@@ -1,14 +1,14 @@
+// l7-fast is not exported here: it loads node's llhttp binding and checks it, which only a run that uses it should do (kinds/l7-fast.ts imports it lazily).
 export { NaiveL4Proxy, createNaiveL4 } from './naive-l4.js';
 export { PipeL4Proxy, createPipeL4 } from './pipe-l4.js';
 export { L4ProxyBase, type L4ProxyOptions, type ClientConn, type UpstreamConn } from './l4-base.js';
-export { createProxy, isProxyKind, PROXY_KINDS, type ProxyKind, type RealProxyKind, type StartableProxyKind, type ProxyOptionsByKind, type LabProxy } from './create-proxy.js';
+export { createProxy } from './create-proxy.js';
+export { PROXY_COMPONENTS, PROXY_KINDS, findProxyComponent, proxyComponent } from './kinds/registry.js';
+export type { ProxyComponent, ProxyCommon, LabProxy, PeerProgram } from './kinds/component.js';
+export { realPeer, renderPeerConfig, type RealPeerDef } from './kinds/real-peer.js';
+export { peerConfigKnobs, type PeerSite } from './kinds/peer-config.js';
+export { findPeer, installLine, peerMissing } from './kinds/peer-program.js';
+export { HAPROXY_REUSE_MODES } from './kinds/haproxy.js';
 export { createL7Proxy, L7Proxy, L7_DEFAULTS, BALANCE_MODES, resolveL7Options, type L7Stats, type BalanceMode, type L7ProxyOptions, type ResolvedL7Options } from './l7/index.js';
-export { createL7FastProxy, L7FastProxy } from './l7-fast/index.js';
-export { createNginxProxy, type NginxProxy, type NginxProxyOptions } from './real/nginx.js';
-export { findNginx, NGINX_INSTALL_HINT } from './real/find-nginx.js';
 export { findBinary, isExecutable as isExecutableFile } from './real/find-binary.js';
 export { ChildProxy, type ChildProxyOptions, type ChildProgram } from './real/child-proxy.js';
-export { createHaproxyProxy, type HaproxyProxy, type HaproxyProxyOptions } from './real/haproxy.js';
-export { findHaproxy, HAPROXY_INSTALL_HINT } from './real/find-haproxy.js';
-export { nginxConfig, type NginxConfigOptions } from './real/nginx-config.js';
-export { haproxyConfig, HAPROXY_REUSE_MODES, type HaproxyReuse, type HaproxyConfigOptions } from './real/haproxy-config.js';

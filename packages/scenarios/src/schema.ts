@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseDuration } from '@keepalive-lab/core';
+import { countField, durationField } from '@keepalive-lab/core';
+import { PROXY_COMPONENTS, PROXY_KINDS } from '@keepalive-lab/proxies';
 
 /**
  * The one schema of scenario files (DESIGN.md). Files and `--set` overrides
@@ -7,17 +8,8 @@ import { parseDuration } from '@keepalive-lab/core';
  * are errors: a typo (`keepAliveTimout`) must not silently run the default.
  */
 
-/** `2s` → 2000. Refuses bare numbers: `2` could be seconds or ms. */
-const duration = z.string({ invalid_type_error: 'a duration like 500ms, 2s or 1m' }).transform((s, ctx) => {
-  const r = parseDuration(s);
-  if (!r.ok) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `a duration like 500ms, 2s or 1m, found ${JSON.stringify(s)}` });
-    return z.NEVER;
-  }
-  return r.value;
-});
-
-const count = (min: number) => z.number({ invalid_type_error: 'a whole number' }).int('a whole number').min(min, `a whole number ≥ ${min}`);
+const duration = durationField;
+const count = countField;
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
 
 export const faultsSchema = z
@@ -48,45 +40,20 @@ export const originSchema = z
   })
   .strict();
 
-/** L7 proxy knobs; absent ones take the proxy's own defaults (packages/proxies/src/l7/options.ts). */
-const l7Options = {
-  balance: z.enum(['rr', 'least', 'sticky']).optional(),
-  maxSockets: count(1).optional(), // upstream sockets per target, busy and idle
-  maxIdleSockets: count(0).optional(), // pooled idle sockets per target
-  poolIdleTimeout: duration.optional(),
-  keepAliveHint: z.boolean().optional(), // honour the origin's Keep-Alive: timeout=N
-  keepAliveHintMargin: duration.optional(), // expire a pooled socket this long before the hint says
-  retryStale: z.boolean().optional(), // retry an idempotent request once on a fresh socket
-  upstreamTimeout: duration.optional(),
-  headerTimeout: duration.optional(),
-};
+/**
+ * The `proxy:` block: one strict object per registered kind, its knobs read
+ * off the registry (packages/proxies/src/kinds), so a kind and its knobs are
+ * declared once.
+ */
+const proxyKinds = PROXY_COMPONENTS.map((c) => z.object({ kind: z.literal(c.kind), ...c.knobs }).strict());
 
-const proxyKinds = [
-  z.object({ kind: z.literal('naive-l4') }).strict(),
-  z.object({ kind: z.literal('pipe-l4') }).strict(),
-  z.object({ kind: z.literal('l7'), ...l7Options }).strict(),
-  /** The same duties on node's llhttp directly: the speed path (packages/proxies/src/l7-fast). */
-  z.object({ kind: z.literal('l7-fast'), ...l7Options }).strict(),
-  /**
-   * The real nginx, started by the lab (packages/proxies/src/real): `keepalive` is
-   * nginx's upstream `keepalive N` (idle connections cached per worker, 0 = none),
-   * `keepaliveTimeout` its upstream `keepalive_timeout`.
-   */
-  z.object({ kind: z.literal('nginx'), keepalive: count(0).optional(), keepaliveTimeout: duration.optional() }).strict(),
-  /**
-   * The real HAProxy, started by the lab: `reuse` is the backend's `http-reuse`
-   * (default `safe`, HAProxy's), `keepAliveTimeout` its `timeout http-keep-alive`.
-   */
-  z.object({ kind: z.literal('haproxy'), reuse: z.enum(['never', 'safe', 'aggressive', 'always']).optional(), keepAliveTimeout: duration.optional() }).strict(),
-  /** A proxy the lab does not start (one run by hand): the client goes to `url`. */
-  z.object({ kind: z.literal('external'), url: z.string().url() }).strict(),
-] as const;
-
-/** Every `proxy.kind` a scenario may name, read off the schema so messages never fall behind it. */
-export const PROXY_KIND_NAMES: readonly string[] = proxyKinds.map((o) => o.shape.kind.value);
+/** Every `proxy.kind` a scenario may name. */
+export const PROXY_KIND_NAMES: readonly string[] = PROXY_KINDS;
 export const PROXY_KIND_EXPECTED = `kind: one of ${PROXY_KIND_NAMES.join(', ')}`;
 
-export const proxySchema = z.discriminatedUnion('kind', [...proxyKinds], { errorMap: () => ({ message: PROXY_KIND_EXPECTED }) });
+export const proxySchema = z.discriminatedUnion('kind', proxyKinds as unknown as [z.AnyZodObject, ...z.AnyZodObject[]], {
+  errorMap: () => ({ message: PROXY_KIND_EXPECTED }),
+});
 
 export const clientSchema = z
   .object({
@@ -153,7 +120,8 @@ export const scenarioSchema = z
 
 export type Scenario = z.output<typeof scenarioSchema>;
 export type OriginSpec = z.output<typeof originSchema>;
-export type ProxySpec = z.output<typeof proxySchema>;
+/** A `proxy:` block: its kind and that kind's knobs (durations in ms). */
+export type ProxySpec = { kind: string } & Record<string, unknown>;
 export type ClientSpec = z.output<typeof clientSchema>;
 export type Expectation = z.output<typeof expectationSchema>;
 export type VariantSpec = z.output<typeof variantSchema>;

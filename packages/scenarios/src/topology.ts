@@ -1,13 +1,25 @@
 import { formatEndpoint, type Endpoint, type LabServer, type Recorder } from '@keepalive-lab/core';
 import { createOrigin } from '@keepalive-lab/origin';
-import { createProxy } from '@keepalive-lab/proxies';
+import { createProxy, proxyComponent, type LabProxy } from '@keepalive-lab/proxies';
 import type { Scenario } from './schema.js';
 
 /** The servers of one run, started in order and closed in reverse. */
 export interface Topology {
   url: string;
   originPorts: number[];
+  /** What the result keeps of each proxy the run started (a real peer's version, config and log). */
+  peers(): Promise<PeerRecord[]>;
   close(): Promise<void>;
+}
+
+/** A proxy of the run as the result file records it. */
+export interface PeerRecord {
+  kind: string;
+  version: string | null;
+  /** The config a real peer ran with; null for the lab's own engines. */
+  config: string | null;
+  /** A real peer's own log lines (error log, stderr) of the run; '' when it wrote none. */
+  log: string;
 }
 
 /**
@@ -17,6 +29,7 @@ export interface Topology {
  */
 export async function startTopology(s: Scenario, recorder: Recorder): Promise<Topology> {
   const started: LabServer[] = [];
+  const proxies: { kind: string; proxy: LabProxy }[] = [];
   const close = async () => {
     for (const server of started.reverse()) await server.close();
   };
@@ -44,14 +57,17 @@ export async function startTopology(s: Scenario, recorder: Recorder): Promise<To
     if (s.proxy?.kind === 'external') {
       url = s.proxy.url;
     } else if (s.proxy) {
-      const { kind, ...options } = s.proxy;
-      // Absent knobs stay absent, so the proxy's own defaults apply.
-      const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-      const proxy = createProxy(kind, { targets: origins, recorder, ...given });
+      const { kind, ...knobs } = s.proxy;
+      const proxy = await createProxy(kind, knobs, { targets: origins, recorder });
       started.push(proxy);
+      proxies.push({ kind, proxy });
       url = `http://${formatEndpoint(await proxy.listen())}${path}`;
     }
-    return { url, originPorts: origins.map((o) => o.port), close };
+    const peers = () =>
+      Promise.all(
+        proxies.map(async ({ kind, proxy }) => ({ kind, version: await proxyComponent(kind).version(), config: proxy.config ?? null, log: proxy.log ?? '' })),
+      );
+    return { url, originPorts: origins.map((o) => o.port), peers, close };
   } catch (err) {
     await close();
     throw err;

@@ -1,5 +1,6 @@
 import type { ZodIssue } from 'zod';
 import { LabError } from '@keepalive-lab/core';
+import { findProxyComponent } from '@keepalive-lab/proxies';
 import type { Override } from './overrides.js';
 import { PROXY_KIND_EXPECTED } from './schema.js';
 
@@ -26,8 +27,16 @@ export function issueToError(issue: ZodIssue, file: string, raw: unknown, overri
     case 'unrecognized_keys': {
       const key = issue.keys[0] ?? '';
       shownPath = path === '' ? key : `${path}.${key}`;
-      const guess = closest(key, knownKeys);
-      expected = guess ? `a known key (did you mean "${guess}"?)` : 'a known key';
+      const kind = path === 'proxy' ? findProxyComponent(String(valueAt(raw, [...issue.path, 'kind']))) : undefined;
+      if (kind !== undefined) {
+        // A knob of another kind (`--set proxy.kind=nginx` on an l7 scenario): name the kind and what it takes.
+        const takes = Object.keys(kind.knobs);
+        const guess = closest(key, new Set(takes));
+        expected = `a knob of proxy kind ${kind.kind}${guess ? ` (did you mean "${guess}"?)` : ''}; ${kind.kind} takes ${takes.length === 0 ? 'no knobs' : takes.join(', ')}`;
+      } else {
+        const guess = closest(key, knownKeys);
+        expected = guess ? `a known key (did you mean "${guess}"?)` : 'a known key';
+      }
       found = `unknown key "${key}"`;
       break;
     }

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROXY_KINDS } from '@keepalive-lab/proxies';
 import { findScenario, listScenarioFiles, loadScenario, scenarioRuns } from '../src/index.js';
 
 let dir: string;
@@ -73,7 +74,13 @@ describe('scenario files', () => {
 
   it('refuses an unknown proxy kind, listing the known ones', async () => {
     const { error } = await errorOf(`${good}proxy:\n  kind: l5\n`);
-    expect(error.message).toContain('proxy.kind: expected kind: one of naive-l4, pipe-l4, l7, l7-fast, nginx, haproxy, external, found "l5"');
+    expect(error.message).toContain(`proxy.kind: expected kind: one of ${PROXY_KINDS.join(', ')}, found "l5"`);
+    expect(PROXY_KINDS).toEqual(expect.arrayContaining(['naive-l4', 'pipe-l4', 'l7', 'l7-fast', 'nginx', 'haproxy', 'haproxy-tcp', 'external']));
+  });
+
+  it('refuses a knob the proxy kind does not have, naming the kind and the knobs it takes', async () => {
+    const { error } = await errorOf(`${good}proxy:\n  kind: nginx\n  maxSockets: 5\n`);
+    expect(error.message).toContain('proxy.maxSockets: expected a knob of proxy kind nginx; nginx takes keepalive, keepaliveTimeout, directives, configFile, found unknown key "maxSockets"');
   });
 
   it('applies --set through the same schema', async () => {

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Command } from 'commander';
 import { LabError, formatDuration, parseDuration, type Endpoint, type Recorder } from '@keepalive-lab/core';
 import { BALANCE_MODES, L7_DEFAULTS, resolveL7Options, type BalanceMode, type L7ProxyOptions } from '@keepalive-lab/proxies';
 
@@ -24,6 +24,13 @@ export function addL7Options(cmd: Command): void {
     .option('--max-header-count <n>', `l7: 431 for more header fields (default ${d.maxHeaderCount})`)
     .option('--no-retry', 'l7: never retry, even an idempotent request on a stale pooled socket');
 }
+
+/** Every flag addL7Options adds (read off a scratch command, so the list cannot fall behind it). */
+export const L7_FLAGS: readonly string[] = (() => {
+  const scratch = new Command();
+  addL7Options(scratch);
+  return scratch.options.map((o) => (o.long ?? '').replace(/^--no-/, '--'));
+})();
 
 /** The flags as commander leaves them: strings, or undefined when not given. */
 export interface L7Flags {

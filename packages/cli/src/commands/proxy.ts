@@ -1,8 +1,9 @@
 import { Command } from 'commander';
 import { LabError, Recorder, formatEndpoint, parseEndpoint, parseEndpoints, type ProxyEvent } from '@keepalive-lab/core';
-import { PROXY_KINDS, createProxy, isProxyKind, type L4ProxyOptions, type ProxyKind, type ProxyOptionsByKind } from '@keepalive-lab/proxies';
+import { PROXY_COMPONENTS, createProxy, findProxyComponent, renderPeerConfig, type ProxyCommon, type ProxyComponent, type RealPeerDef } from '@keepalive-lab/proxies';
 import type { CommandContext } from '../context.js';
-import { addL7Options, l7OptionsFromFlags } from './proxy-l7-options.js';
+import { addL7Options, l7OptionsFromFlags, L7_FLAGS } from './proxy-l7-options.js';
+import { addKnobFlags, kindFlags, knobsFromFlags } from './proxy-knob-flags.js';
 import { jsonPrinter, serveUntilStopped, type ServePrinter } from '../serve.js';
 
 /** The flags as commander parses them; a kind with its own options reads them from here too. */
@@ -10,57 +11,49 @@ export interface ProxyFlags {
   listen: string;
   target?: string;
   json?: boolean;
+  printConfig?: boolean;
   [flag: string]: unknown;
 }
 
-/**
- * How one kind of proxy turns the command's flags into its options. Flags
- * shared by every kind (--listen, --target) are parsed once into `common`;
- * a kind with knobs of its own (l7: pool size, timeouts) declares them in
- * `addOptions` and reads them in `build`, in its own entry below.
- */
-export interface ProxyKindFlags<K extends ProxyKind> {
-  addOptions(cmd: Command): void;
-  build(common: L4ProxyOptions, flags: ProxyFlags): ProxyOptionsByKind[K];
-}
-
-const l4Flags = { addOptions: () => undefined, build: (common: L4ProxyOptions) => common };
-
-/** Both L7 engines take the same flags (one object, so they are added to the command once). */
-const l7Flags = { addOptions: addL7Options, build: l7OptionsFromFlags };
-
-const KIND_FLAGS: { [K in ProxyKind]: ProxyKindFlags<K> } = {
-  'naive-l4': l4Flags,
-  'pipe-l4': l4Flags,
-  l7: l7Flags,
-  'l7-fast': l7Flags,
-};
+/** Every kind the lab can start (not `external`: that one the user runs). */
+const STARTABLE = PROXY_COMPONENTS.filter((c) => c.startable);
+/** The lab's L7 engines take l7's own flags (proxy-l7-options.ts); every other kind's flags come from its knobs. */
+const usesL7Flags = (c: ProxyComponent): boolean => c.source === 'lab' && c.layer === 'l7';
+const COMMON_FLAGS = ['--listen', '--target', '--json', '--print-config'];
 
 const DEFAULT_LISTEN = '127.0.0.1:8081';
 
 /**
  * `lab proxy <kind> --listen H:P --target H:P[,H:P...] [--json]`: runs one
- * proxy until SIGINT/SIGTERM, printing a line per connection event (or NDJSON).
+ * proxy of any startable kind until SIGINT/SIGTERM, printing a line per
+ * connection event (or NDJSON). A real peer writes no lab events: it prints
+ * its listening line and its stop, and `--print-config` shows what it runs.
  */
 export function proxyCommand(ctx: CommandContext): Command {
   const cmd = new Command('proxy')
     .description('run a proxy between a client and one or more origins, printing its connection events')
-    .argument('<kind>', `one of ${PROXY_KINDS.join(', ')}`)
+    .argument('<kind>', `one of ${STARTABLE.map((c) => c.kind).join(', ')}`)
     .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
     .option('--target <host:port,...>', 'origin(s) to forward to, taken round-robin')
     .option('--json', 'print NDJSON events only')
-;
-  for (const flags of new Set(Object.values(KIND_FLAGS))) flags.addOptions(cmd);
-  return cmd.action((kind: string, flags: ProxyFlags) => runProxy(ctx, kind, flags));
+    .option('--print-config', "print the config a real peer would run with, and exit");
+  addL7Options(cmd);
+  addKnobFlags(
+    cmd,
+    STARTABLE.filter((c) => !usesL7Flags(c)),
+    new Set(L7_FLAGS),
+  );
+  return cmd.action((kind: string, flags: ProxyFlags) => runProxy(ctx, cmd, kind, flags));
 }
 
-async function runProxy(ctx: CommandContext, kind: string, flags: ProxyFlags): Promise<void> {
-  if (!isProxyKind(kind)) {
-    throw new LabError('LAB_ERR_USAGE', `unknown proxy kind ${JSON.stringify(kind)}: expected one of ${PROXY_KINDS.join(', ')}`, {
-      found: kind,
-      known: [...PROXY_KINDS],
-    });
+async function runProxy(ctx: CommandContext, cmd: Command, kind: string, flags: ProxyFlags): Promise<void> {
+  const c = findProxyComponent(kind);
+  if (c === undefined || !c.startable) {
+    const known = STARTABLE.map((k) => k.kind);
+    const why = c === undefined ? 'unknown proxy kind' : 'the lab does not start proxy kind';
+    throw new LabError('LAB_ERR_USAGE', `${why} ${JSON.stringify(kind)}: expected one of ${known.join(', ')}`, { found: kind, known });
   }
+  refuseOtherKindsFlags(cmd, c);
   if (flags.target === undefined) {
     throw new LabError('LAB_ERR_USAGE', '--target is required: where to forward, host:port[,host:port...]', { path: '--target', expected: 'host:port[,host:port...]' });
   }
@@ -71,17 +64,47 @@ async function runProxy(ctx: CommandContext, kind: string, flags: ProxyFlags): P
 
   // keep: false — a proxy may run for hours; events are printed, not stored.
   const recorder = new Recorder({ keep: false });
-  const common: L4ProxyOptions = { listen: listen.value, targets: targets.value, recorder, name: kind };
-  const proxy = createProxy(kind, buildOptions(kind, common, flags));
+  const common: ProxyCommon = { listen: listen.value, targets: targets.value, recorder, name: kind };
+  const knobs = usesL7Flags(c) ? stripCommon(l7OptionsFromFlags(common, flags)) : knobsFromFlags(c, flags);
+  if (flags.printConfig) {
+    await printConfig(ctx, c, knobs, common);
+    return;
+  }
+  const proxy = await createProxy(kind, knobs, common);
 
   const print = flags.json ? jsonPrinter<ProxyEvent>(ctx) : textPrinter(ctx, targets.value.map(formatEndpoint));
   await serveUntilStopped(ctx, proxy, recorder, (e): e is ProxyEvent => e.source === 'proxy', print);
 }
 
-/** Kept apart so TypeScript checks each kind's builder against its own options. */
-function buildOptions<K extends ProxyKind>(kind: K, common: L4ProxyOptions, flags: ProxyFlags): ProxyOptionsByKind[K] {
-  const kindFlags: ProxyKindFlags<K> = KIND_FLAGS[kind];
-  return kindFlags.build(common, flags);
+/** A flag given on the command line that this kind does not take is an error naming the kind's own flags. */
+function refuseOtherKindsFlags(cmd: Command, c: ProxyComponent): void {
+  const mine = new Set([...COMMON_FLAGS, ...(usesL7Flags(c) ? L7_FLAGS : kindFlags(c))]);
+  for (const option of cmd.options) {
+    const flag = option.long ?? '';
+    if (mine.has(flag) || mine.has(flag.replace(/^--no-/, '--'))) continue;
+    if (cmd.getOptionValueSource(option.attributeName()) !== 'cli') continue;
+    const takes = [...mine].filter((f) => !COMMON_FLAGS.includes(f));
+    throw new LabError('LAB_ERR_USAGE', `${flag} is not a knob of proxy kind ${c.kind}; ${c.kind} takes ${takes.length === 0 ? 'no knobs besides --listen and --target' : takes.join(', ')}`, {
+      path: flag,
+      expected: takes.join(', '),
+      found: flag,
+    });
+  }
+}
+
+function stripCommon(options: object): Record<string, unknown> {
+  const { listen: _l, targets: _t, recorder: _r, name: _n, ...knobs } = options as Record<string, unknown>;
+  return knobs;
+}
+
+async function printConfig(ctx: CommandContext, c: ProxyComponent, knobs: Record<string, unknown>, common: ProxyCommon): Promise<void> {
+  const def = (c as ProxyComponent & { def?: RealPeerDef }).def;
+  if (def === undefined) {
+    throw new LabError('LAB_ERR_USAGE', `--print-config: proxy kind ${c.kind} runs in the lab's own process and has no config file`, { path: '--print-config', found: c.kind });
+  }
+  const listen = common.listen ?? { host: '127.0.0.1', port: 0 };
+  const text = await renderPeerConfig(def, knobs, { dir: `/tmp/lab-${c.kind}-XXXXXX`, host: listen.host, port: listen.port, targets: common.targets });
+  ctx.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
 function textPrinter(ctx: CommandContext, targets: string[]): ServePrinter<ProxyEvent> {

@@ -30,8 +30,8 @@ export interface ChildProgram {
   /** The command that installs it, shown when it is missing. */
   installHint: string;
   find(): string | null;
-  /** Writes the config into `dir` for a listener on host:port; returns the child's arguments. */
-  configure(dir: string, host: string, port: number): Promise<string[]>;
+  /** Writes the config into `dir` for a listener on host:port; returns the child's arguments and the config as written. */
+  configure(dir: string, host: string, port: number): Promise<{ args: string[]; config: string; env?: NodeJS.ProcessEnv }>;
   /** Fast stop: by close() the lab's client is done, and a graceful stop would wait out a request hung on a silent origin. */
   stopSignal: NodeJS.Signals;
 }
@@ -39,8 +39,10 @@ export interface ChildProgram {
 const DEFAULT_LISTEN: Endpoint = { host: '127.0.0.1', port: 0 };
 /** Real proxies bind within milliseconds; a loaded 2-core machine gets ample room. */
 const START_TIMEOUT_MS = 5000;
-/** The tail of the child's stderr kept for error messages. */
-const STDERR_KEEP = 4096;
+/** The tail of the child's stderr kept for error messages and the result's log: a run's warnings, bounded. */
+const STDERR_KEEP = 256 * 1024;
+/** How much of that tail an error message quotes. */
+const STDERR_QUOTE = 4096;
 
 /**
  * A real proxy as a lab proxy: a config in a fresh temp dir, the proxy as a
@@ -56,6 +58,7 @@ export class ChildProxy {
   #child: ChildProcess | null = null;
   #dir: string | null = null;
   #stderr = '';
+  #config: string | null = null;
   #listening: Promise<Endpoint> | null = null;
   #closing: Promise<void> | null = null;
 
@@ -89,6 +92,16 @@ export class ChildProxy {
     return this.#stderr;
   }
 
+  /** The peer's log of the run (its stderr, where every lab config sends its error log). */
+  get log(): string {
+    return this.#stderr;
+  }
+
+  /** The config the child was started with, as written; null before listen(). */
+  get config(): string | null {
+    return this.#config;
+  }
+
   listen(): Promise<Endpoint> {
     this.#listening ??= this.#start();
     return this.#listening;
@@ -114,9 +127,11 @@ export class ChildProxy {
     const dir = await mkdtemp(join(tmpdir(), `lab-${program}-`));
     this.#dir = dir;
     try {
-      await this.#spawn(binary, await this.#program.configure(dir, at.host, port), at.host, port);
+      const { args, config, env } = await this.#program.configure(dir, at.host, port);
+      this.#config = config;
+      await this.#spawn(binary, args, env, at.host, port);
     } catch (err) {
-      const tail = this.#stderr.trim();
+      const tail = this.#stderr.trim().slice(-STDERR_QUOTE);
       await this.#cleanup();
       if (err instanceof LabError && tail !== '') throw new LabError(err.code, `${err.message}; ${program} said: ${tail}`, err.details, { cause: err });
       throw err;
@@ -125,8 +140,13 @@ export class ChildProxy {
     return this.#endpoint;
   }
 
-  async #spawn(binary: string, args: string[], host: string, port: number): Promise<void> {
-    const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  async #spawn(binary: string, args: string[], env: NodeJS.ProcessEnv | undefined, host: string, port: number): Promise<void> {
+    // stdout too: some peers (Caddy, Squid with -d) log there; both end up in the run's log.
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      this.#stderr = (this.#stderr + chunk).slice(-STDERR_KEEP);
+    });
     this.#child = child;
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {

@@ -4,7 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { expect } from 'vitest';
 import { isLabError } from '@keepalive-lab/core';
-import type { ChildProxy } from '../../src/index.js';
+import { proxyComponent, type ChildProxy } from '../../src/index.js';
 
 /** What a test opened, closed in reverse by the test file's afterEach. */
 export type Closers = (() => Promise<void>)[];
@@ -94,4 +94,20 @@ export async function expectPeerMissing(proxy: ChildProxy, installHint: string):
   expect(String(err)).toContain(installHint);
   await proxy.close();
   expect(proxy.pid).toBeNull();
+}
+
+/**
+ * A real peer kind as its tests use it: whether it is installed here (the
+ * registry's own check, so tests skip exactly when `lab run` would), and a
+ * builder for a child proxy in front of `targets`.
+ */
+export function peerKind(kind: string): { installed: boolean; create(knobs: Record<string, unknown>, port: number, binary?: string): Promise<ChildProxy> } {
+  const c = proxyComponent(kind);
+  const missing = c.missing();
+  if (missing !== null) console.warn(`${kind} tests skipped: ${missing}`);
+  return {
+    installed: missing === null,
+    create: async (knobs, port, binary) =>
+      (await c.create(knobs, { targets: [{ host: '127.0.0.1', port }], ...(binary === undefined ? {} : { binary }) })) as ChildProxy,
+  };
 }

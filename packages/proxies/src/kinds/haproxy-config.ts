@@ -1,0 +1,39 @@
+import { formatEndpoint, type Endpoint } from '@keepalive-lab/core';
+import { indentLines, type PeerSite } from './peer-config.js';
+
+/** Ample for a lab run, and bounded: HAProxy otherwise sizes maxconn from the fd limit. */
+const MAXCONN = 1024;
+
+export const haproxyServers = (targets: Endpoint[]): string => targets.map((t, i) => `  server origin${i} ${formatEndpoint(t)}`).join('\n');
+
+/**
+ * HAProxy's config for both kinds (mode http and mode tcp): one process in
+ * the foreground (the child runs with -db), no logging (errors and alerts
+ * still reach stderr), round-robin over the origins. The timeouts are
+ * HAProxy's required ones, long enough never to fire in a run.
+ * `directives:` go in the backend.
+ */
+export function haproxyConfig(mode: 'http' | 'tcp', site: PeerSite, backendLines: string[], defaultsLines: string[], directives: string[] | undefined): string {
+  const extraDefaults = indentLines(defaultsLines, '  ');
+  return `global
+  maxconn ${MAXCONN}
+
+defaults
+  mode ${mode}${mode === 'http' ? '\n  option forwardfor' : ''}
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s${extraDefaults}
+
+frontend lab
+  bind ${site.host}:${site.port}
+  default_backend lab_origin
+
+backend lab_origin
+  balance roundrobin${indentLines(backendLines, '  ')}${indentLines(directives, '  ')}
+${haproxyServers(site.targets)}
+`;
+}
+
+export const HAPROXY_PEER = { program: 'haproxy', envVar: 'LAB_HAPROXY', debianPackage: 'haproxy' } as const;
+/** -db: foreground, no daemon; -f: this config, not /etc/haproxy/haproxy.cfg. */
+export const haproxyArgs = (cfg: string): string[] => ['-db', '-f', cfg];

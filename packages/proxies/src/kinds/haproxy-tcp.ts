@@ -1,0 +1,20 @@
+import { HAPROXY_PEER, haproxyArgs, haproxyConfig, haproxyServers } from './haproxy-config.js';
+import { realPeer } from './real-peer.js';
+
+/**
+ * The real HAProxy 2.6 in `mode tcp`: a production L4 proxy beside pipe-l4.
+ * One server connection per client connection, bytes relayed, no HTTP seen.
+ */
+export const haproxyTcp = realPeer({
+  kind: 'haproxy-tcp',
+  layer: 'l4',
+  summary: 'HAProxy 2.6 (Debian) in mode tcp: the real L4 proxy, one server connection per client',
+  peer: HAPROXY_PEER,
+  knobs: {},
+  versionArgs: ['-v'],
+  file: 'haproxy.cfg',
+  upstreams: haproxyServers,
+  generate: (knobs, site) => haproxyConfig('tcp', site, [], [], knobs.directives as string[] | undefined),
+  args: haproxyArgs,
+  stopSignal: 'SIGTERM',
+});

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { durationField } from '@keepalive-lab/core';
+import { HAPROXY_PEER, haproxyArgs, haproxyConfig, haproxyServers } from './haproxy-config.js';
+import { realPeer } from './real-peer.js';
+
+/** HAProxy's `http-reuse` modes, least to most sharing of idle server connections between client sessions. */
+export const HAPROXY_REUSE_MODES = ['never', 'safe', 'aggressive', 'always'] as const;
+
+/** The real HAProxy 2.6 in `mode http`: parses each request and response, reuses server connections per `http-reuse`. */
+export const haproxy = realPeer({
+  kind: 'haproxy',
+  layer: 'l7',
+  summary: 'HAProxy 2.6 (Debian) in mode http: server connections shared per http-reuse',
+  peer: HAPROXY_PEER,
+  knobs: {
+    reuse: z.enum(HAPROXY_REUSE_MODES).optional().describe("the backend's http-reuse, default safe (HAProxy's)"),
+    keepAliveTimeout: durationField.optional().describe('timeout http-keep-alive: how long an idle client connection is kept'),
+  },
+  versionArgs: ['-v'],
+  file: 'haproxy.cfg',
+  upstreams: haproxyServers,
+  generate(knobs, site) {
+    const keepAlive = knobs.keepAliveTimeout as number | undefined;
+    return haproxyConfig(
+      'http',
+      site,
+      [`http-reuse ${(knobs.reuse as string | undefined) ?? 'safe'}`],
+      keepAlive === undefined ? [] : [`timeout http-keep-alive ${keepAlive}ms`],
+      knobs.directives as string[] | undefined,
+    );
+  },
+  args: haproxyArgs,
+  // SIGTERM is HAProxy's hard stop (SIGUSR1 the soft one, which waits for sessions).
+  stopSignal: 'SIGTERM',
+});

@@ -1,0 +1,19 @@
+import type { L7ProxyOptions } from '../l7/options.js';
+import type { ProxyComponent } from './component.js';
+import { l7Knobs } from './l7-knobs.js';
+import { labEngine } from './lab-engine.js';
+
+/** The lab's L7 proxy on node:http, the teaching engine: pools upstream connections, balances per request, retries stale GETs. */
+export const l7: ProxyComponent = {
+  kind: 'l7',
+  role: 'proxy',
+  layer: 'l7',
+  summary: "the lab's HTTP proxy on node:http: pooled upstream keep-alive, per-request balance, stale-GET retry",
+  source: 'lab',
+  knobs: l7Knobs,
+  ...labEngine,
+  async create(knobs, common) {
+    const { createL7Proxy } = await import('../l7/index.js');
+    return createL7Proxy({ ...common, ...(knobs as Partial<L7ProxyOptions>) });
+  },
+};

@@ -1,0 +1,17 @@
+import type { ProxyComponent } from './component.js';
+import { labEngine } from './lab-engine.js';
+
+/** The blog's forwarder, faithfully wrong: a new upstream connection per data chunk, the reply released on upstream EOF. */
+export const naiveL4: ProxyComponent = {
+  kind: 'naive-l4',
+  role: 'proxy',
+  layer: 'l4',
+  summary: "the blog's net forwarder: new upstream per chunk, reply on upstream EOF (stalls keep-alive)",
+  source: 'lab',
+  knobs: {},
+  ...labEngine,
+  async create(_knobs, common) {
+    const { createNaiveL4 } = await import('../naive-l4.js');
+    return createNaiveL4(common);
+  },
+};
