@@ -173,8 +173,8 @@ class FastConnection {
       this.#complete();
       return;
     }
-    // Closed before the response ended: node calls this "socket hang up", ECONNRESET.
-    this.#end(this.#lastError ?? 'ECONNRESET', true);
+    // Closed before the response ended without a socket error: the peer closed (FIN), as the agent engine's 'EOF'.
+    this.#end(this.#lastError ?? 'EOF', true);
   }
 
   #onTimeout(): void {

@@ -98,8 +98,10 @@ export class LoadRun {
 /** The error code a record keeps: the socket's own (ECONNRESET), else a name. */
 export function errorCode(err: unknown): string {
   if (err instanceof LoadAbortError) return err.code;
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  return typeof code === 'string' ? code : 'ERROR';
+  const e = err as NodeJS.ErrnoException | null;
+  // node says ECONNRESET for both; a reset arrives as 'read ECONNRESET', a close without an answer as 'socket hang up'.
+  if (e?.code === 'ECONNRESET' && e.message === 'socket hang up') return 'EOF';
+  return typeof e?.code === 'string' ? e.code : 'ERROR';
 }
 
 /** How the engines destroy a request themselves: `TIMEOUT` or `ABORTED`. */

@@ -37,6 +37,21 @@ describe('fast engine on the wire', () => {
     expect(records.map((r) => r.reused)).toEqual([false, true, false]);
   });
 
+  // A close without a byte (FIN) and a reset are different failures: both engines say EOF for the first.
+  test.for(['fast', 'agent'] as const)('%s engine: a close without an answer is EOF, a reset ECONNRESET', async (engine, { startRaw }) => {
+    let n = 0;
+    const url = await startRaw((s) => {
+      s.on('data', () => {
+        n++;
+        if (n === 2) s.end();
+        else if (n === 3) s.resetAndDestroy();
+        else s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+      });
+    });
+    const { records } = await runLoad({ url, requests: 4, concurrency: 1, keepAlive: true, maxSockets: 1, method: 'GET', engine });
+    expect(records.map((r) => r.error)).toEqual([null, 'EOF', 'ECONNRESET', null]);
+  });
+
   test('a response that is not HTTP ends the request with HPE_INVALID_RESPONSE', async ({ startRaw }) => {
     const url = await startRaw((s) => s.once('data', () => s.write('hello\r\n\r\n')));
     const { records } = await runLoad({ url, requests: 2, concurrency: 1, keepAlive: true, maxSockets: 1, method: 'GET', engine: 'fast' });

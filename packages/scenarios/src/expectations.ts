@@ -1,6 +1,7 @@
 import type { Expectation, Scenario } from './schema.js';
 import { resolveExpected } from './expected-value.js';
 import type { Metrics } from './metrics.js';
+import { whyUnobservable } from './observability.js';
 
 export type ExpectOp = 'equals' | 'atLeast' | 'atMost';
 
@@ -16,6 +17,8 @@ export interface ExpectationResult {
   formula?: string;
   /** The variant this check belongs to, when the scenario has variants. */
   variant?: string;
+  /** Why the run could not observe the metric (`actual` is null, shown as n/a): the check is skipped, not failed. */
+  skipped?: string;
 }
 
 /** Checks each expectation; bounds that name scenario fields are read from `scenario`. */
@@ -23,6 +26,7 @@ export function checkExpectations(expect: Expectation[], metrics: Metrics, scena
   const out: ExpectationResult[] = [];
   for (const e of expect) {
     const actual = metrics[e.metric] ?? null;
+    const skipped = actual === null ? whyUnobservable(e.metric, scenario) : null;
     for (const op of ['equals', 'atLeast', 'atMost'] as const) {
       const bound = e[op];
       if (bound === undefined) continue;
@@ -30,7 +34,8 @@ export function checkExpectations(expect: Expectation[], metrics: Metrics, scena
       // The loader refuses bounds that do not resolve, so this is NaN only for a hand-built scenario.
       const expected = 'value' in r ? r.value : Number.NaN;
       const pass =
-        actual !== null && (op === 'equals' ? actual === expected : op === 'atLeast' ? actual >= expected : actual <= expected);
+        skipped !== null ||
+        (actual !== null && (op === 'equals' ? actual === expected : op === 'atLeast' ? actual >= expected : actual <= expected));
       out.push({
         metric: e.metric,
         op,
@@ -39,6 +44,7 @@ export function checkExpectations(expect: Expectation[], metrics: Metrics, scena
         pass,
         ...(e.why ? { why: e.why } : {}),
         ...(typeof bound === 'string' && /[A-Za-z]{3}/.test(bound) ? { formula: bound } : {}),
+        ...(skipped !== null ? { skipped } : {}),
       });
     }
   }

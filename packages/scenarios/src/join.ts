@@ -5,9 +5,9 @@ import type { ClientRecord, LabEvent, OriginRequestEvent, ProxyForwardEvent, Req
  * request, by `x-lab-request-id`. The origin's own events win over the
  * headers it stamped (they exist even when the response never arrived);
  * headers fill in when the origin is outside the run. A field nobody saw is
- * null, never guessed.
+ * null, never guessed. `behindProxy`: a proxy stood between client and origin.
  */
-export function joinRecords(client: ClientRecord[], events: LabEvent[]): RequestRecord[] {
+export function joinRecords(client: ClientRecord[], events: LabEvent[], behindProxy = false): RequestRecord[] {
   const atOrigin = new Map<string, OriginRequestEvent>();
   const forwarded = new Map<string, ProxyForwardEvent>();
   const upstreamPorts = new Set<number>();
@@ -20,8 +20,9 @@ export function joinRecords(client: ClientRecord[], events: LabEvent[]): Request
     const o = atOrigin.get(c.id);
     const f = forwarded.get(c.id);
     const originPort = o ? o.remotePort : c.originPort;
-    // An L4 proxy's upstream socket is the one the origin saw: its local port is the origin's remote port.
-    const upstreamPort = f ? f.localPort : originPort !== null && upstreamPorts.has(originPort) ? originPort : null;
+    // The last proxy's upstream socket is the one the origin saw (loopback, no NAT): its local port is the
+    // origin's remote port, whoever wrote the proxy. An L4 lab proxy's own events say the same.
+    const upstreamPort = f ? f.localPort : originPort !== null && (behindProxy || upstreamPorts.has(originPort)) ? originPort : null;
     return {
       id: c.id,
       start: c.start,

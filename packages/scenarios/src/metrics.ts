@@ -1,4 +1,5 @@
 import type { LabEvent, RequestRecord } from '@keepalive-lab/core';
+import { endMetrics } from './metrics-ends.js';
 import { batchesOf, percentile, round } from './stats.js';
 
 /** Flat metric map with DESIGN.md's stable names (`client.distinctPorts`, ...). */
@@ -14,6 +15,8 @@ export interface MetricInput {
   originNames?: string[];
   /** Sockets in TIME_WAIT on the origin's port after the run (Linux only). */
   timeWait?: number | null;
+  /** Whether a proxy stood between client and origin; default: whether one wrote events (a lab proxy). */
+  hasProxy?: boolean;
 }
 
 const isOk = (r: RequestRecord): boolean => r.status !== null && r.status < 400;
@@ -85,15 +88,18 @@ export function computeMetrics(input: MetricInput): Metrics {
   } else if (requests.some((r) => r.nthOnConn !== null)) {
     m['origin.maxRequestsPerConnection'] = Math.max(...requests.map((r) => r.nthOnConn ?? 0));
   }
-  if (events.some((e) => e.source === 'proxy')) {
-    m['proxy.clientConnections'] = proxyClients;
-    m['proxy.upstreamConnections'] = upstreams;
+  const labProxy = events.some((e) => e.source === 'proxy');
+  if (labProxy) {
+    // The lab's own engines count for themselves too; endMetrics derives the same from the two ends.
+    m['proxy.own.clientConnections'] = proxyClients;
+    m['proxy.own.upstreamConnections'] = upstreams;
     // Only an L7 proxy knows which upstream connection carried a request.
     if (forwards > 0) {
-      m['proxy.upstreamReuses'] = reuses;
-      m['proxy.retries'] = retries;
+      m['proxy.own.upstreamReuses'] = reuses;
+      m['proxy.own.retries'] = retries;
     }
   }
+  Object.assign(m, endMetrics(requests, events, input.hasProxy ?? labProxy, input.originNames ?? []));
 
   // Latency is the time to a response; a request that ended in a socket error has none.
   const answered = requests.filter((r): r is RequestRecord & { end: number } => r.end !== null && r.status !== null);

@@ -79,7 +79,8 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
     throw new LabError('LAB_ERR_RUN_FAILED', `the run failed: ${err instanceof Error ? err.message : String(err)}`, {}, { cause: err });
   }
   await topology.close();
-  const requests = joinRecords(records, recorder.events);
+  const hasProxy = s.proxy !== undefined;
+  const requests = joinRecords(records, recorder.events, hasProxy);
   const metrics = computeMetrics({
     requests,
     events: recorder.events,
@@ -87,6 +88,7 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
     batchGap: s.analysis.batchGap,
     originNames: s.origins.map((o) => o.name),
     timeWait,
+    hasProxy,
   });
   return { requests, events: recorder.events, metrics, expectations: checkExpectations(s.expect, metrics, s), durationMs };
 }

@@ -11,14 +11,14 @@ export function renderChecks(rows: CheckRow[], p: Painter): string {
   const withVariant = rows.some((r) => r.variant !== undefined);
   const t = table([...(withVariant ? ['variant'] : []), 'metric', 'expected', 'actual', '', 'why'].map((h) => p.c.bold(h)));
   for (const r of rows) {
-    const fmt = (v: number | null) => (v === null ? 'missing' : isTime(r.metric) ? ms(v) : String(v));
+    const fmt = (v: number | null) => (v === null ? (r.skipped ? 'n/a' : 'missing') : isTime(r.metric) ? ms(v) : String(v));
     t.push([
       ...(withVariant ? [r.variant ?? ''] : []),
       r.metric,
       `${OPS[r.op] ?? r.op} ${fmt(r.expected)}${r.formula ? p.c.dim(` (${r.formula})`) : ''}`,
       fmt(r.actual),
-      r.pass ? p.c.green('✓') : p.c.red('✗'),
-      p.c.dim(r.why ?? ''),
+      r.skipped ? p.c.dim('–') : r.pass ? p.c.green('✓') : p.c.red('✗'),
+      p.c.dim(r.skipped ? `skipped: ${r.skipped}` : (r.why ?? '')),
     ]);
   }
   return t.toString();
