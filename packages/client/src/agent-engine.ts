@@ -22,6 +22,8 @@ export async function runAgentEngine(run: LoadRun): Promise<void> {
   // instead of handing it to the next queued request (which a non-keep-alive Agent
   // with finite maxSockets would otherwise do).
   if (!o.keepAlive) base.connection = 'close';
+  // Extra tokens (a hop-by-hop header the proxy must strip) go beside node's own keep-alive token.
+  if (o.connectionTokens !== '') base.connection = `${o.keepAlive ? 'keep-alive' : 'close'}${o.connectionTokens}`;
   if (o.body !== null) base['content-length'] = String(o.body.length);
 
   const pacing = new Set<NodeJS.Timeout>();

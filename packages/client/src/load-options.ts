@@ -1,4 +1,4 @@
-import { LabError, Recorder, type ClientRecord } from '@keepalive-lab/core';
+import { LAB_HEADERS, LabError, Recorder, type ClientRecord } from '@keepalive-lab/core';
 
 export type LoadEngine = 'agent' | 'fast';
 
@@ -17,6 +17,11 @@ export interface LoadOptions {
   /** Sent as is; POST, PUT and PATCH send DEFAULT_BODY when absent. */
   body?: string | Buffer;
   headers?: Record<string, string>;
+  /**
+   * Send `x-lab-hop: 1` and name it in `Connection`: a header every proxy
+   * must strip (RFC 9110 §7.6.1). The origin records whether it arrived.
+   */
+  hopHeader?: boolean;
   /** ms a request may take once it has a socket (queue time is not counted); default 60000 → error `TIMEOUT`. */
   timeout?: number;
   /** ms between request starts (0 = as fast as the window allows): spreads a run over time so a fault
@@ -70,6 +75,8 @@ export interface ResolvedLoad {
   method: string;
   body: Buffer | null;
   headers: Record<string, string>;
+  /** Added to the `Connection` header's own token (`, x-lab-hop`), or ''. */
+  connectionTokens: string;
   timeout: number;
   /** ms between request starts; 0 = none. */
   interval: number;
@@ -124,7 +131,8 @@ export function resolveLoadOptions(o: LoadOptions): ResolvedLoad {
     maxSockets: o.maxSockets === 0 ? Infinity : o.maxSockets,
     method,
     body,
-    headers: o.headers ?? {},
+    headers: o.hopHeader ? { ...o.headers, [LAB_HEADERS.hop]: '1' } : (o.headers ?? {}),
+    connectionTokens: o.hopHeader ? `, ${LAB_HEADERS.hop}` : '',
     timeout,
     interval,
     engine,

@@ -11,7 +11,7 @@ export class RequestBytes {
   readonly #tail: Buffer;
 
   constructor(o: ResolvedLoad) {
-    let head = `${o.method} ${o.path} HTTP/1.1\r\nhost: ${o.hostHeader}\r\nconnection: ${o.keepAlive ? 'keep-alive' : 'close'}\r\n`;
+    let head = `${o.method} ${o.path} HTTP/1.1\r\nhost: ${o.hostHeader}\r\nconnection: ${o.keepAlive ? 'keep-alive' : 'close'}${o.connectionTokens}\r\n`;
     for (const [name, value] of Object.entries(o.headers)) head += `${name}: ${value}\r\n`;
     if (o.body !== null) head += `content-length: ${o.body.length}\r\n`;
     head += `${LAB_HEADERS.requestId}: `;

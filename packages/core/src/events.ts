@@ -61,6 +61,12 @@ export interface OriginRequestEvent {
   method: string;
   /** Body bytes the origin read for this request. */
   bytes: number;
+  /**
+   * The hop-by-hop headers as the origin received them (connection,
+   * keep-alive, te, upgrade, proxy-connection, x-lab-hop), lower-case names;
+   * null when none came. Absent in results made before it was recorded.
+   */
+  hop?: Record<string, string> | null;
 }
 
 export interface OriginFaultEvent {

@@ -45,14 +45,14 @@ export class Recorder {
   }
 
   /** The origin's `request` event, without building an object unless a listener wants one. */
-  originRequest(origin: string, id: string | null, conn: number, remotePort: number | null, nth: number, method: string, bytes: number): void {
+  originRequest(origin: string, id: string | null, conn: number, remotePort: number | null, nth: number, method: string, bytes: number, hop: Record<string, string> | null = null): void {
     const t = this.now();
     if (this.keep) {
-      this.#seq.push(this.#req.push(t, origin, id, conn, remotePort, nth, method, bytes));
+      this.#seq.push(this.#req.push(t, origin, id, conn, remotePort, nth, method, bytes, hop));
       this.#built = null;
     }
     if (this.#listeners.length > 0) {
-      const e: OriginRequestEvent = { event: 'request', source: 'origin', t, origin, id, conn, remotePort, nth, method, bytes };
+      const e: OriginRequestEvent = { event: 'request', source: 'origin', t, origin, id, conn, remotePort, nth, method, bytes, hop };
       for (const listener of this.#listeners) listener(e);
     }
   }
@@ -87,8 +87,11 @@ class RequestColumns {
   readonly #nth: number[] = [];
   readonly #method: string[] = [];
   readonly #bytes: number[] = [];
+  /** Mostly null: an object only for a request that carried hop-by-hop headers. */
+  readonly #hop: (Record<string, string> | null)[] = [];
 
-  push(t: number, origin: string, id: string | null, conn: number, remotePort: number | null, nth: number, method: string, bytes: number): number {
+  push(t: number, origin: string, id: string | null, conn: number, remotePort: number | null, nth: number, method: string, bytes: number, hop: Record<string, string> | null): number {
+    this.#hop.push(hop);
     this.#t.push(t);
     this.#origin.push(origin);
     this.#id.push(id);
@@ -112,6 +115,7 @@ class RequestColumns {
       nth: this.#nth[i] ?? 0,
       method: this.#method[i] ?? '',
       bytes: this.#bytes[i] ?? 0,
+      hop: this.#hop[i] ?? null,
     };
   }
 }

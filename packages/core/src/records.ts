@@ -43,4 +43,6 @@ export const LAB_HEADERS = {
   origin: 'x-lab-origin',
   originConn: 'x-lab-origin-conn',
   originNth: 'x-lab-origin-nth',
+  /** Named in the client's `Connection` (client.hopHeader): a proxy must strip it; the origin records if it arrived. */
+  hop: 'x-lab-hop',
 } as const;

@@ -3,7 +3,7 @@ import { LabError } from '@keepalive-lab/core';
 import type { Connection } from './connection.js';
 import { isRecording, type OriginContext } from './context.js';
 import type { Fault } from './faults/index.js';
-import { closingHeaders, declaresBody, readRequestId } from './response.js';
+import { closingHeaders, declaresBody, readLabHeaders, readRequestId } from './response.js';
 
 /**
  * The origin's request handler. Hot path: per request, counters, one
@@ -128,8 +128,10 @@ function respond(ctx: OriginContext, conn: Connection, res: ServerResponse, nth:
 function recordRequest(ctx: OriginContext, conn: Connection, req: IncomingMessage, id: string | null, nth: number, bytes: number): void {
   const r = ctx.recorder;
   if (!isRecording(r)) return;
+  // The hop-by-hop headers as they arrived: what the proxy in front passed on (one more header scan, only when recording).
+  const { hop } = readLabHeaders(req.rawHeaders);
   // Always set on a server request; typed optional.
-  r.originRequest(ctx.options.name, id, conn.id, conn.remotePort, nth, req.method ?? 'UNKNOWN', bytes);
+  r.originRequest(ctx.options.name, id, conn.id, conn.remotePort, nth, req.method ?? 'UNKNOWN', bytes, hop);
 }
 
 function firing(faults: readonly Fault[], conn: Connection, nth: number): Fault | null {

@@ -51,6 +51,27 @@ const REQUEST_ID = LAB_HEADERS.requestId;
  * which lower-cases and copies every header: only names of the right length
  * are lower-cased (undici's habit).
  */
+/** Hop-by-hop headers whose arrival at the origin says what the proxy in front passed on (lower case). */
+const HOP_NAMES = new Set(['connection', 'keep-alive', 'te', 'upgrade', 'proxy-connection', LAB_HEADERS.hop]);
+
+/**
+ * The request id and the hop-by-hop headers, in one scan of the raw headers
+ * (only when someone records). `hop` is null when none came.
+ */
+export function readLabHeaders(raw: string[]): { id: string | null; hop: Record<string, string> | null } {
+  let id: string | null = null;
+  let hop: Record<string, string> | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] ?? '').toLowerCase();
+    if (name === REQUEST_ID) id = raw[i + 1] ?? null;
+    else if (HOP_NAMES.has(name)) {
+      hop ??= {};
+      hop[name] = hop[name] === undefined ? (raw[i + 1] ?? '') : `${hop[name]}, ${raw[i + 1] ?? ''}`;
+    }
+  }
+  return { id, hop };
+}
+
 export function readRequestId(raw: string[]): string | null {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];

@@ -21,3 +21,6 @@ export {
 } from './model/comparison.js';
 export { buildReport, type ReportOptions } from './html/report-html.js';
 export { renderLoadSummary, errorList } from './terminal/load-summary.js';
+export { renderMatrix } from './matrix/terminal-matrix.js';
+export { matrixMarkdown } from './matrix/markdown-matrix.js';
+export { cellText } from './matrix/cell-text.js';

@@ -106,16 +106,40 @@ export function scenarioRuns(loaded: LoadedScenario): Result<ScenarioRun[], LabE
 
 /** A variant is the scenario with its `set` applied first, then the user's `--set`. */
 function variantScenario(loaded: LoadedScenario, v: VariantSpec): Result<Scenario, LabError> {
+  return resolveRun(loaded, v, null);
+}
+
+/**
+ * The scenario (or one variant of it) as `lab matrix` runs it through
+ * `kind`: the proxy block becomes `{ kind }`, so every kind runs with its own
+ * defaults, and the variant's sets on `proxy.*` (knobs of the scenario's own
+ * kind) are left out. Everything else — origins, faults, client — is the
+ * scenario's.
+ */
+export function scenarioThrough(loaded: LoadedScenario, v: VariantSpec | null, kind: string): Result<Scenario, LabError> {
+  return resolveRun(loaded, v, kind);
+}
+
+function resolveRun(loaded: LoadedScenario, v: VariantSpec | null, kind: string | null): Result<Scenario, LabError> {
   const base = structuredClone(loaded.raw);
   delete base.variants;
-  const sets: Override[] = Object.entries(v.set).map(([k, value]) => ({ path: k.split('.'), value, text: `${k}=${JSON.stringify(value)}` }));
+  if (kind !== null) {
+    base.proxy = { kind };
+    // The teaching checks are written for the scenario's own proxy (and may name its knobs): a matrix reads observe: rows only.
+    base.expect = [];
+  }
+  const where = v === null ? '' : ` (variant ${v.name})`;
+  const sets: Override[] = Object.entries(v?.set ?? {})
+    .filter(([k]) => kind === null || (k !== 'proxy' && !k.startsWith('proxy.')))
+    .map(([k, value]) => ({ path: k.split('.'), value, text: `${k}=${JSON.stringify(value)}` }));
   for (const o of [...sets, ...loaded.overrides]) {
     const r = applyOverride(base, o);
-    if (!r.ok) return fail(new LabError(r.error.code, `${loaded.file}: variant ${v.name}: ${r.error.message}`, { file: loaded.file }));
+    if (!r.ok) return fail(new LabError(r.error.code, `${loaded.file}:${where} ${r.error.message}`, { file: loaded.file }));
   }
-  const parsed = validate(base, `${loaded.file} (variant ${v.name})`, loaded.overrides);
+  const parsed = validate(base, `${loaded.file}${where}`, loaded.overrides);
   if (!parsed.ok) return parsed;
-  return ok({ ...parsed.value, expect: [...parsed.value.expect, ...v.expect] });
+  const expect = kind === null ? [...parsed.value.expect, ...(v?.expect ?? [])] : [];
+  return ok({ ...parsed.value, expect, observe: [...parsed.value.observe, ...(v?.observe ?? [])] });
 }
 
 function validate(raw: Record<string, unknown>, file: string, overrides: Override[]): Result<Scenario, LabError> {
@@ -128,7 +152,15 @@ function validate(raw: Record<string, unknown>, file: string, overrides: Overrid
 
 /** Every expectation bound must resolve against the scenario before anything runs. */
 function checkBounds(s: Scenario, file: string): Result<Scenario, LabError> {
-  const lists: [string, Scenario['expect']][] = [['expect', s.expect], ...(s.variants ?? []).map((v, i): [string, Scenario['expect']] => [`variants.${i}.expect`, v.expect])];
+  type Bounded = Pick<Scenario['expect'][number], 'equals' | 'atLeast' | 'atMost'>[];
+  const lists: [string, Bounded][] = [
+    ['expect', s.expect],
+    ['observe', s.observe],
+    ...(s.variants ?? []).flatMap((v, i): [string, Bounded][] => [
+      [`variants.${i}.expect`, v.expect],
+      [`variants.${i}.observe`, v.observe],
+    ]),
+  ];
   for (const [at, list] of lists) {
     for (const [i, e] of list.entries()) {
       for (const op of ['equals', 'atLeast', 'atMost'] as const) {

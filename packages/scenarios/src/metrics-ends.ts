@@ -1,4 +1,4 @@
-import type { LabEvent, OriginRequestEvent, RequestRecord } from '@keepalive-lab/core';
+import { LAB_HEADERS, type LabEvent, type OriginRequestEvent, type RequestRecord } from '@keepalive-lab/core';
 import { round } from './stats.js';
 import type { Metrics } from './metrics.js';
 
@@ -22,6 +22,8 @@ export function endMetrics(requests: RequestRecord[], events: LabEvent[], hasPro
   }
   if (!events.some((e) => e.source === 'origin')) return m;
 
+  // Requests on which the header the client named in `Connection` (x-lab-hop) still reached the origin.
+  m['origin.hopHeaderLeaks'] = arrivals.filter((a) => a.hop?.[LAB_HEADERS.hop] !== undefined).length;
   // Requests that reached the origin on a connection that had carried one before.
   const onReused = arrivals.filter((a) => a.nth >= 2).length;
   m['reuse.ratio'] = arrivals.length === 0 ? 0 : round(onReused / arrivals.length, 2);

@@ -3,6 +3,7 @@ import type { RunEnv } from './env.js';
 import type { ExpectationResult } from './expectations.js';
 import type { Metrics } from './metrics.js';
 import type { Scenario } from './schema.js';
+import type { PeerRecord } from './topology.js';
 
 export const RESULT_SCHEMA = 'keepalive-lab/result@1';
 
@@ -17,6 +18,8 @@ export interface VariantOutcome {
   metrics: Metrics;
   expectations: ExpectationResult[];
   verdict: Verdict;
+  /** This variant's proxies: a real peer's version, config and log. */
+  peers?: PeerRecord[];
 }
 
 /**
@@ -38,4 +41,6 @@ export interface ResultDocument {
   expectations: ExpectationResult[];
   verdict: Verdict;
   variants?: VariantOutcome[];
+  /** The run's proxies (of the first variant, for a scenario with variants): version, config, log. */
+  peers?: PeerRecord[];
 }

@@ -2,6 +2,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { LabError, fail, ok, type Result } from '@keepalive-lab/core';
 import { RESULT_SCHEMA, type ResultDocument } from './result-document.js';
+import { MATRIX_SCHEMA, type MatrixDocument } from './matrix.js';
 
 /** `2026-11-25T08-51-02-123Z`: sortable, and legal in every file system. */
 const stamp = (iso: string): string => iso.replace(/:/g, '-').replace('.', '-');
@@ -65,4 +66,36 @@ function checkShape(doc: unknown): string | null {
   for (const k of ['scenario', 'metrics', 'env'] as const) if (d[k] === null || typeof d[k] !== 'object') return `expected "${k}" to be an object`;
   if (d.verdict !== 'reproduced' && d.verdict !== 'not-reproduced') return `expected "verdict" reproduced or not-reproduced`;
   return null;
+}
+
+/** Saves `results/matrix/<UTC timestamp>.json`; returns the path. */
+export async function saveMatrix(doc: MatrixDocument, dir: string): Promise<string> {
+  const folder = join(dir, 'matrix');
+  await mkdir(folder, { recursive: true });
+  const file = join(folder, `${stamp(doc.startedAt)}.json`);
+  await writeFile(file, `${JSON.stringify(doc)}\n`);
+  return file;
+}
+
+/** The latest saved matrix in `dir` (or the file named), read only. */
+export async function loadMatrix(ref: string | null, dir: string): Promise<Result<{ file: string; doc: MatrixDocument }, LabError>> {
+  let file: string;
+  if (ref !== null) file = isAbsolute(ref) ? ref : resolve(ref);
+  else {
+    const names = await readdir(join(dir, 'matrix')).catch(() => [] as string[]); // no matrix saved yet
+    const latest = names.filter((n) => n.endsWith('.json')).sort().pop();
+    if (!latest) return fail(new LabError('LAB_ERR_RESULT_NOT_FOUND', `no saved matrix in ${join(dir, 'matrix')} (run \`lab matrix\` first)`, { found: 'matrix' }));
+    file = join(dir, 'matrix', latest);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    return fail(new LabError('LAB_ERR_RESULT_INVALID', `${file}: not a readable JSON matrix (${(err as Error).message})`, { file, expected: MATRIX_SCHEMA }, { cause: err }));
+  }
+  const d = doc as Partial<MatrixDocument> | null;
+  if (d === null || typeof d !== 'object' || d.schema !== MATRIX_SCHEMA || !Array.isArray(d.rows) || !Array.isArray(d.kinds) || !Array.isArray(d.runs)) {
+    return fail(new LabError('LAB_ERR_RESULT_INVALID', `${file}: not a keepalive-lab matrix: expected "schema": "${MATRIX_SCHEMA}" with kinds, rows and runs`, { file, expected: MATRIX_SCHEMA }));
+  }
+  return ok({ file, doc: d as MatrixDocument });
 }

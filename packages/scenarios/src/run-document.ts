@@ -23,13 +23,14 @@ export async function runToDocument(loaded: LoadedScenario, onProgress?: (p: Run
       scenario: only.scenario,
       source,
       env: runEnv(),
-      startedAt,
+      startedAt: o.startedAt,
       durationMs: o.durationMs,
       requests: o.requests,
       events: o.events,
       metrics: o.metrics,
       expectations: o.expectations,
       verdict: o.expectations.every((e) => e.pass) ? 'reproduced' : 'not-reproduced',
+      peers: o.peers,
     };
   }
   const doc: ResultDocument = {
@@ -57,7 +58,9 @@ export async function runToDocument(loaded: LoadedScenario, onProgress?: (p: Run
       metrics: o.metrics,
       expectations: o.expectations.map((e) => ({ ...e, variant: name })),
       verdict: o.expectations.every((e) => e.pass) ? 'reproduced' : 'not-reproduced',
+      peers: o.peers,
     };
+    doc.peers ??= o.peers;
     doc.variants?.push(outcome);
     for (const r of o.requests) doc.requests.push({ ...r, variant: name });
     for (const e of o.events) doc.events.push({ ...e, variant: name });

@@ -5,7 +5,7 @@ import { joinRecords } from './join.js';
 import { computeMetrics, type Metrics } from './metrics.js';
 import type { Scenario } from './schema.js';
 import { countTimeWait } from './timewait.js';
-import { startTopology } from './topology.js';
+import { startTopology, type PeerRecord } from './topology.js';
 import { waitingFor } from './waiting-for.js';
 
 /** What a running scenario tells whoever shows progress (the CLI, on a TTY only). */
@@ -20,6 +20,10 @@ export interface RunProgress {
 }
 
 export interface RunOutcome {
+  /** Each proxy of the run: a real peer's version, config and log. */
+  peers: PeerRecord[];
+  /** Wall-clock time the run started (ISO): lines a peer logged can be set against `t`. */
+  startedAt: string;
   requests: RequestRecord[];
   events: LabEvent[];
   metrics: Metrics;
@@ -38,6 +42,7 @@ export interface RunOptions {
  */
 export async function runScenario(s: Scenario, options: RunOptions = {}): Promise<RunOutcome> {
   const recorder = new Recorder();
+  const startedAt = new Date().toISOString();
   const topology = await startTopology(s, recorder);
   let records: ClientRecord[];
   let durationMs: number;
@@ -62,6 +67,7 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
         engine: s.client.engine,
         timeout: s.client.timeout,
         interval: s.client.interval,
+        hopHeader: s.client.hopHeader,
         recorder,
         onRecord: (_rec, done) => {
           doneSoFar = done;
@@ -79,6 +85,7 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
     throw new LabError('LAB_ERR_RUN_FAILED', `the run failed: ${err instanceof Error ? err.message : String(err)}`, {}, { cause: err });
   }
   await topology.close();
+  const peers = await topology.peers();
   const hasProxy = s.proxy !== undefined;
   const requests = joinRecords(records, recorder.events, hasProxy);
   const metrics = computeMetrics({
@@ -90,5 +97,5 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
     timeWait,
     hasProxy,
   });
-  return { requests, events: recorder.events, metrics, expectations: checkExpectations(s.expect, metrics, s), durationMs };
+  return { peers, startedAt, requests, events: recorder.events, metrics, expectations: checkExpectations(s.expect, metrics, s), durationMs };
 }

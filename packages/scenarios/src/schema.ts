@@ -67,6 +67,8 @@ export const clientSchema = z
     /** Time between request starts, to spread a run over a fault (agent engine only). */
     interval: duration.default('0ms'),
     path: z.string().startsWith('/').default('/'),
+    /** Send `x-lab-hop: 1` named in `Connection`: a proxy must strip it (origin.hopHeaderLeaks counts those that arrived). */
+    hopHeader: z.boolean().default(false),
   })
   .strict();
 
@@ -86,6 +88,22 @@ export const expectationSchema = z
     message: 'one of equals, atLeast, atMost',
   });
 
+/**
+ * A behaviour the scenario contributes to `lab matrix`: the metric measured
+ * for every proxy kind, the one-line label of its row, and optionally the
+ * bound that marks a cell ✓ (holds) or ✗ (does not); without one the cell
+ * shows the value alone.
+ */
+export const observeSchema = z
+  .object({
+    metric: z.string().min(1),
+    label: z.string().min(1),
+    equals: value.optional(),
+    atLeast: value.optional(),
+    atMost: value.optional(),
+  })
+  .strict();
+
 export const analysisSchema = z
   .object({
     /** Completions further apart than this start a new batch. */
@@ -100,6 +118,7 @@ export const variantSchema = z
     /** Overrides applied to the scenario for this variant: `{ "client.maxSockets": 0 }`. */
     set: z.record(z.unknown()).default({}),
     expect: z.array(expectationSchema).default([]),
+    observe: z.array(observeSchema).default([]),
   })
   .strict();
 
@@ -114,6 +133,7 @@ export const scenarioSchema = z
     client: clientSchema.default({}),
     analysis: analysisSchema.default({}),
     expect: z.array(expectationSchema).default([]),
+    observe: z.array(observeSchema).default([]),
     variants: z.array(variantSchema).optional(),
   })
   .strict();
@@ -125,3 +145,4 @@ export type ProxySpec = { kind: string } & Record<string, unknown>;
 export type ClientSpec = z.output<typeof clientSchema>;
 export type Expectation = z.output<typeof expectationSchema>;
 export type VariantSpec = z.output<typeof variantSchema>;
+export type Observation = z.output<typeof observeSchema>;

@@ -9,6 +9,7 @@ import { runCommand } from './run.js';
 import { showCommand } from './show.js';
 import { compareCommand } from './compare.js';
 import { reportCommand } from './report.js';
+import { matrixCommand } from './matrix.js';
 
 /** Sets the process exit code to at least `code` (commands report 1 for a failed run). */
 export type SetExitCode = (code: number) => void;
@@ -24,4 +25,5 @@ export function registerCommands(program: Command, ctx: CommandContext, setExitC
   program.addCommand(showCommand(ctx));
   program.addCommand(compareCommand(ctx));
   program.addCommand(reportCommand(ctx));
+  program.addCommand(matrixCommand(ctx, setExitCode));
 }

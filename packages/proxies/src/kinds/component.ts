@@ -27,9 +27,11 @@ export interface ProxyComponent {
   readonly peer?: PeerProgram;
   /** False for `external`: the lab cannot start it (`lab proxy` refuses it). */
   readonly startable: boolean;
+  /** Whether `lab matrix` runs it when no --proxies are named (naive-l4 would stall every keep-alive row). */
+  readonly inDefaultMatrix: boolean;
   /** Why it cannot run on this machine, with the one line that installs it; null when it can. */
   missing(env?: NodeJS.ProcessEnv): string | null;
-  /** Its version as the matrix header shows it (`nginx 1.22.1`), or null when it cannot be asked. */
+  /** Its version (`1.22.1`; the lab's own engines: the lab's), or null when it cannot be asked. */
   version(): Promise<string | null>;
   /**
    * Builds the proxy (not listening yet: the owner calls listen()). Engines

@@ -15,6 +15,7 @@ export const external: ProxyComponent = {
   source: 'user',
   knobs: { url: z.string().url().describe("the proxy's URL, pointed at the lab's origin (fix origins.0.port)") },
   startable: false,
+  inDefaultMatrix: false,
   missing: () => null,
   version: () => Promise.resolve(null),
   create() {

@@ -5,6 +5,7 @@ const version: string = (JSON.parse(readFileSync(new URL('../../package.json', i
 /** The lab's own engines: always here, versioned with the lab (and the node that runs them). */
 export const labEngine = {
   startable: true,
+  inDefaultMatrix: true,
   missing: (): string | null => null,
-  version: (): Promise<string | null> => Promise.resolve(`lab ${version}, node ${process.versions.node}`),
+  version: (): Promise<string | null> => Promise.resolve(version),
 };

@@ -10,6 +10,8 @@ export const naiveL4: ProxyComponent = {
   source: 'lab',
   knobs: {},
   ...labEngine,
+  // It holds every keep-alive reply until the origin's idle timeout: a matrix row would take seconds per request.
+  inDefaultMatrix: false,
   async create(_knobs, common) {
     const { createNaiveL4 } = await import('../naive-l4.js');
     return createNaiveL4(common);

@@ -54,11 +54,9 @@ export function realPeer(def: RealPeerDef): ProxyComponent & { readonly def: Rea
     knobs: { ...def.knobs, ...peerConfigKnobs },
     peer: def.peer,
     startable: true,
+    inDefaultMatrix: true,
     missing: (env) => peerMissing(def.kind, def.peer, env),
-    version: async () => {
-      const v = await peerVersion(findPeer(def.peer), def.versionArgs);
-      return v === null ? null : `${def.peer.program} ${v}`;
-    },
+    version: () => peerVersion(findPeer(def.peer), def.versionArgs),
     create(knobs, common) {
       const program = {
         program: def.peer.program,
