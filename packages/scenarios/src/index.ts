@@ -15,3 +15,4 @@ export { scenarioThrough } from './loader.js';
 export { runMatrix, observedRuns, cellOf, failureNote, MATRIX_SCHEMA, type MatrixDocument, type MatrixRow, type MatrixCell, type MatrixKind, type MatrixRun, type MatrixProgress } from './matrix.js';
 export { whyUnobservable } from './observability.js';
 export type { PeerRecord } from './topology.js';
+export { METRICS, METRIC_NAMES, isKnownMetric, type MetricEntry } from './metric-catalogue.js';

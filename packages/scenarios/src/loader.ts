@@ -6,7 +6,8 @@ import { LabError, fail, ok, type Result } from '@keepalive-lab/core';
 import { applyOverride, parseOverride, type Override } from './overrides.js';
 import { knownKeys } from './known-keys.js';
 import { scenarioSchema, type Scenario, type VariantSpec } from './schema.js';
-import { issueToError } from './validation-errors.js';
+import { closest, issueToError } from './validation-errors.js';
+import { METRIC_NAMES, isKnownMetric } from './metric-catalogue.js';
 import { resolveExpected } from './expected-value.js';
 
 /** The scenarios shipped with the lab, at the repository's top level. */
@@ -150,9 +151,9 @@ function validate(raw: Record<string, unknown>, file: string, overrides: Overrid
   return fail(issueToError(issue, file, raw, overrides, knownKeys));
 }
 
-/** Every expectation bound must resolve against the scenario before anything runs. */
+/** Every checked or observed metric must be in the catalogue, and every bound resolve against the scenario, before anything runs. */
 function checkBounds(s: Scenario, file: string): Result<Scenario, LabError> {
-  type Bounded = Pick<Scenario['expect'][number], 'equals' | 'atLeast' | 'atMost'>[];
+  type Bounded = Pick<Scenario['expect'][number], 'metric' | 'equals' | 'atLeast' | 'atMost'>[];
   const lists: [string, Bounded][] = [
     ['expect', s.expect],
     ['observe', s.observe],
@@ -163,6 +164,12 @@ function checkBounds(s: Scenario, file: string): Result<Scenario, LabError> {
   ];
   for (const [at, list] of lists) {
     for (const [i, e] of list.entries()) {
+      const metric = e.metric;
+      if (!isKnownMetric(metric)) {
+        const guess = closest(metric, new Set(METRIC_NAMES));
+        const expected = `a metric of docs/reference.md${guess ? ` (did you mean "${guess}"?)` : ''}`;
+        return fail(new LabError('LAB_ERR_SCENARIO_INVALID', `${file}: ${at}.${i}.metric: expected ${expected}, found ${JSON.stringify(metric)}`, { file, path: `${at}.${i}.metric`, expected, found: metric }));
+      }
       for (const op of ['equals', 'atLeast', 'atMost'] as const) {
         const bound = e[op];
         if (bound === undefined) continue;

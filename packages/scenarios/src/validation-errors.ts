@@ -74,7 +74,7 @@ function humanType(t: string): string {
 }
 
 /** The known key nearest to a typo, if it is near enough to be a typo. */
-function closest(key: string, known: Set<string>): string | null {
+export function closest(key: string, known: Set<string>): string | null {
   let best: string | null = null;
   let bestD = Math.max(2, Math.floor(key.length / 4)) + 1;
   for (const k of known) {

@@ -1,20 +1,24 @@
 import { LabError } from '@keepalive-lab/core';
 import type { ProxyComponent } from './component.js';
+import { apache } from './apache.js';
+import { caddy } from './caddy.js';
 import { external } from './external.js';
 import { haproxy } from './haproxy.js';
 import { haproxyTcp } from './haproxy-tcp.js';
+import { httpProxy } from './http-proxy.js';
 import { l7 } from './l7.js';
 import { l7Fast } from './l7-fast.js';
 import { naiveL4 } from './naive-l4.js';
 import { nginx } from './nginx.js';
 import { pipeL4 } from './pipe-l4.js';
+import { undiciProxy } from './undici-proxy.js';
 
 /**
  * Every proxy kind, in the order lists and the matrix show them: the lab's
  * own, then real peers, then `external`. Adding a kind is one file in this
  * folder and one line here.
  */
-export const PROXY_COMPONENTS: readonly ProxyComponent[] = [naiveL4, pipeL4, l7, l7Fast, nginx, haproxy, haproxyTcp, external];
+export const PROXY_COMPONENTS: readonly ProxyComponent[] = [naiveL4, pipeL4, l7, l7Fast, nginx, haproxy, haproxyTcp, caddy, apache, httpProxy, undiciProxy, external];
 
 export const PROXY_KINDS: readonly string[] = PROXY_COMPONENTS.map((c) => c.kind);
 
