@@ -16,3 +16,4 @@ export { runMatrix, observedRuns, cellOf, failureNote, MATRIX_SCHEMA, type Matri
 export { whyUnobservable } from './observability.js';
 export type { PeerRecord } from './topology.js';
 export { METRICS, METRIC_NAMES, isKnownMetric, type MetricEntry } from './metric-catalogue.js';
+export { kindsTable, metricsTable, withGeneratedSections } from './reference-tables.js';

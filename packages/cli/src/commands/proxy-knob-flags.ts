@@ -29,7 +29,9 @@ export function addKnobFlags(cmd: Command, kinds: readonly ProxyComponent[], ski
       const flag = flagOf(knob);
       if (seen.has(flag)) continue;
       seen.add(flag);
-      const what = `${schema.description ?? knob} (${kinds.filter((k) => knob in k.knobs).map((k) => k.kind).join(', ')})`;
+      // One flag for every kind with this knob: each describes it in its own terms, so a shared flag points at the reference.
+      const owners = kinds.filter((k) => knob in k.knobs).map((k) => k.kind);
+      const what = owners.length === 1 ? `${owners[0]}: ${schema.description ?? knob}` : `${owners.join(', ')}: ${knob} (each kind's meaning: docs/reference.md)`;
       if (inner(schema) instanceof z.ZodArray) cmd.option(`${flag} <value>`, `${what}; repeatable`, (v: string, prev: string[] = []) => [...prev, v]);
       else cmd.option(`${flag} <value>`, what);
     }

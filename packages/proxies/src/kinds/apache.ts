@@ -55,6 +55,7 @@ export const apache = realPeer({
   layer: 'l7',
   summary: 'Apache httpd 2.4 (Debian): mod_proxy_balancer over mod_proxy_http, one event-MPM child and its connection pool',
   peer: { program: 'apache2', envVar: 'LAB_APACHE', debianPackage: 'apache2' },
+  directivesIn: 'the `VirtualHost` (at its end)',
   knobs: {
     disablereuse: z.boolean().optional().describe('close each upstream connection after its request (BalancerMember disablereuse=On), default Off: pooled'),
     ttl: seconds(1).optional().describe('close a pooled upstream connection idle longer than this when it is next taken (ttl=), default none'),

@@ -20,6 +20,7 @@ export const caddy = realPeer({
   layer: 'l7',
   summary: 'Caddy 2.6 (Debian): reverse_proxy round-robin over an http transport with a keep-alive pool',
   peer: { program: 'caddy', envVar: 'LAB_CADDY', debianPackage: 'caddy' },
+  directivesIn: 'the `reverse_proxy` block',
   knobs: {
     keepalive: countField(0).optional().describe("idle upstream connections kept per origin (keepalive_idle_conns_per_host N), default Caddy's 32; 0 = keepalive off, a new upstream connection per request"),
     keepaliveTimeout: durationField.optional().describe("close a pooled upstream connection idle this long (transport keepalive <duration>), default Caddy's 2m; ignored with keepalive 0"),

@@ -25,6 +25,8 @@ export interface ProxyComponent {
   readonly knobs: z.ZodRawShape;
   /** For a real peer from Debian: how its binary is found and installed. */
   readonly peer?: PeerProgram;
+  /** For a real peer: the block of its generated config that `directives:` lines go in. */
+  readonly directivesIn?: string;
   /** False for `external`: the lab cannot start it (`lab proxy` refuses it). */
   readonly startable: boolean;
   /** Whether `lab matrix` runs it when no --proxies are named (naive-l4 would stall every keep-alive row). */

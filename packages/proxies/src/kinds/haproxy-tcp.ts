@@ -10,6 +10,7 @@ export const haproxyTcp = realPeer({
   layer: 'l4',
   summary: 'HAProxy 2.6 (Debian) in mode tcp: the real L4 proxy, one server connection per client',
   peer: HAPROXY_PEER,
+  directivesIn: 'the `backend`',
   knobs: {},
   versionArgs: ['-v'],
   file: 'haproxy.cfg',

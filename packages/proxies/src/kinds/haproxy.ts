@@ -12,6 +12,7 @@ export const haproxy = realPeer({
   layer: 'l7',
   summary: 'HAProxy 2.6 (Debian) in mode http: server connections shared per http-reuse',
   peer: HAPROXY_PEER,
+  directivesIn: 'the `backend`',
   knobs: {
     reuse: z.enum(HAPROXY_REUSE_MODES).optional().describe("the backend's http-reuse, default safe (HAProxy's)"),
     keepAliveTimeout: durationField.optional().describe('timeout http-keep-alive: how long an idle client connection is kept'),

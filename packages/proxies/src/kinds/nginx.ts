@@ -19,6 +19,7 @@ export const nginx = realPeer({
   layer: 'l7',
   summary: 'nginx 1.22 (Debian nginx-light): proxy_pass to an upstream with keepalive N',
   peer: { program: 'nginx', envVar: 'LAB_NGINX', debianPackage: 'nginx-light' },
+  directivesIn: '`location /` (after the proxy_* lines)',
   knobs: {
     keepalive: countField(0).optional().describe(`idle upstream connections cached per worker (keepalive N), default ${DEFAULT_KEEPALIVE}, 0 = none`),
     keepaliveTimeout: durationField.optional().describe("upstream keepalive_timeout, default nginx's 60s"),

@@ -13,6 +13,8 @@ export interface RealPeerDef {
   layer: 'l4' | 'l7';
   summary: string;
   peer: PeerProgram;
+  /** Where `directives:` lines go in the generated config (`location /`, `backend`), for the reference. */
+  directivesIn: string;
   /** The kind's own knobs (the directives/configFile pair is added for every peer). */
   knobs: z.ZodRawShape;
   /** Arguments that make the binary print its version. */
@@ -53,6 +55,7 @@ export function realPeer(def: RealPeerDef): ProxyComponent & { readonly def: Rea
     source: 'debian',
     knobs: { ...def.knobs, ...peerConfigKnobs },
     peer: def.peer,
+    directivesIn: def.directivesIn,
     startable: true,
     inDefaultMatrix: true,
     missing: (env) => peerMissing(def.kind, def.peer, env),

@@ -1,0 +1,38 @@
+import type { ZodTypeAny } from 'zod';
+import { PROXY_COMPONENTS } from '@keepalive-lab/proxies';
+import { METRICS } from './metric-catalogue.js';
+
+/**
+ * The parts of docs/reference.md read off the code, so the page cannot fall
+ * behind it: the proxy kinds with their knobs (the registry) and the metrics
+ * (the catalogue). `pnpm docs:reference` writes them between their markers;
+ * a test fails when the page differs.
+ */
+
+const esc = (s: string): string => s.replace(/\|/g, '\\|');
+
+export function kindsTable(): string {
+  const rows = PROXY_COMPONENTS.map((c) => {
+    const peer = c.peer ? `Debian \`${c.peer.debianPackage}\` (\`${c.peer.envVar}\` picks a binary)` : c.source === 'npm' ? 'npm dependency' : c.source === 'user' ? 'you run it' : 'the lab';
+    const knobs = Object.entries(c.knobs as Record<string, ZodTypeAny>)
+      .map(([k, t]) => `\`${k}\`${t.description ? `: ${esc(t.description)}` : ''}`)
+      .join('<br>');
+    const where = c.directivesIn ? `<br>(\`directives:\` go in ${esc(c.directivesIn)})` : '';
+    return `| \`${c.kind}\` | ${c.layer} | ${esc(c.summary)} | ${peer} | ${knobs === '' ? '–' : knobs}${where} |`;
+  });
+  return ['| kind | layer | what it is | comes from | knobs (`proxy:` fields) |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+export function metricsTable(): string {
+  const rows = METRICS.map((m) => `| \`${m.name}\` | ${m.from} | ${esc(m.meaning)} |`);
+  return ['| metric | read from | what it counts |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+/** The page with each generated section replaced between `<!-- generated:NAME -->` and `<!-- /generated -->`. */
+export function withGeneratedSections(page: string): string {
+  const sections: Record<string, string> = { kinds: kindsTable(), metrics: metricsTable() };
+  return page.replace(/(<!-- generated:([a-z]+) -->)[\s\S]*?(<!-- \/generated -->)/g, (whole, open: string, name: string, close: string) => {
+    const body = sections[name];
+    return body === undefined ? whole : `${open}\n${body}\n${close}`;
+  });
+}
