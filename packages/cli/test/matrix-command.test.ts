@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,14 @@ describe('lab matrix', () => {
     expect(r.out).toMatch(/l7 \d+\.\d+\.\d+/);
     expect(r.out).toMatch(/keeps the client connection when the[\s\S]*✓ 1[\s\S]*✗ 10/);
     expect(await readdir(join(dir, 'res', 'matrix'))).toHaveLength(1);
+
+    // lab report renders the saved matrix (and does not mistake results/matrix for a scenario's results).
+    const rep = await lab(['report', '--results-dir', 'res', '--out', 'page.html']);
+    expect(rep.code).toBe(0);
+    expect(rep.out).toContain('(the matrix;');
+    const html = await readFile(join(dir, 'page.html'), 'utf8');
+    expect(html).toContain('Behaviours × proxies');
+    expect(html).toMatch(/<td class="cell fail" title="origin-closes:l7 × pipe-l4: 10 requests, \d+ ms">✗ 10<\/td>/);
   });
 
   it('--json prints the document only; --markdown the generator of docs/matrix.md', async () => {

@@ -7,7 +7,7 @@ export { renderChecks, renderMetrics, type CheckRow } from './terminal/checks.js
 export { renderComparison } from './terminal/compare.js';
 export { painter, type RenderOptions, type Painter } from './terminal/style.js';
 export { viewsOf, pickVariant, splitVariantRef, type ResultView } from './model/views.js';
-export { readResult, loadViews, savedScenarioNames, type LoadedResult } from './model/load-views.js';
+export { readResult, loadViews, savedScenarioNames, MATRIX_FOLDER, type LoadedResult } from './model/load-views.js';
 export {
   compareViews,
   metricsWithDerived,

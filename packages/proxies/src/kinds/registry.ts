@@ -11,14 +11,16 @@ import { l7Fast } from './l7-fast.js';
 import { naiveL4 } from './naive-l4.js';
 import { nginx } from './nginx.js';
 import { pipeL4 } from './pipe-l4.js';
+import { squid } from './squid.js';
 import { undiciProxy } from './undici-proxy.js';
+import { varnish } from './varnish.js';
 
 /**
  * Every proxy kind, in the order lists and the matrix show them: the lab's
  * own, then real peers, then `external`. Adding a kind is one file in this
  * folder and one line here.
  */
-export const PROXY_COMPONENTS: readonly ProxyComponent[] = [naiveL4, pipeL4, l7, l7Fast, nginx, haproxy, haproxyTcp, caddy, apache, httpProxy, undiciProxy, external];
+export const PROXY_COMPONENTS: readonly ProxyComponent[] = [naiveL4, pipeL4, l7, l7Fast, nginx, haproxy, haproxyTcp, caddy, apache, varnish, squid, httpProxy, undiciProxy, external];
 
 export const PROXY_KINDS: readonly string[] = PROXY_COMPONENTS.map((c) => c.kind);
 

@@ -7,10 +7,14 @@ import { compareViews } from '../model/comparison.js';
 import { chartData, type ChartData } from './chart-data.js';
 import { comparisonSection, resultSection } from './sections.js';
 import { escapeHtml } from './markdown.js';
+import type { MatrixDocument } from '@keepalive-lab/scenarios';
+import { matrixSection } from '../matrix/html-matrix.js';
 
 export interface ReportOptions {
   /** Shown in the page header; a fixed value keeps test output stable. */
   generatedAt?: string;
+  /** A saved `lab matrix`, shown first. */
+  matrix?: MatrixDocument | null;
 }
 
 /** What the page script reads: one entry per view, in page order. */
@@ -69,7 +73,7 @@ export function buildReport(views: ResultView[], o: ReportOptions = {}): string 
   const toc = views
     .map((v, i) => `<li><a href="#${ids[i]}">${escapeHtml(v.label)}</a> <span class="verdict ${v.verdict}">${v.verdict}</span></li>`)
     .join('');
-  const title = views.length === 1 ? `keepalive-lab: ${views[0]?.label ?? ''}` : `keepalive-lab: ${views.length} results`;
+  const title = views.length === 1 ? `keepalive-lab: ${views[0]?.label ?? ''}` : views.length === 0 && o.matrix ? 'keepalive-lab: behaviours × proxies' : `keepalive-lab: ${views.length} results`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -80,6 +84,7 @@ export function buildReport(views: ResultView[], o: ReportOptions = {}): string 
 </head>
 <body>
 <header><h1>${escapeHtml(title)}</h1><p class="dim">Generated ${escapeHtml(o.generatedAt ?? new Date().toISOString())} from saved results; nothing was rerun.</p><ul class="toc">${toc}</ul></header>
+${o.matrix ? matrixSection(o.matrix) : ''}
 ${comparison}
 ${views.map((v, i) => resultSection(v, ids[i] ?? '', data.views[i]?.chart)).join('\n')}
 <script type="application/json" id="lab-data">${inlineJson(data)}</script>

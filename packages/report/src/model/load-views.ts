@@ -32,6 +32,9 @@ export async function loadViews(refs: string[], dir: string): Promise<ResultView
 }
 
 /** Every scenario folder under the results directory that holds a result, sorted. */
+/** The folder `lab matrix` saves into, beside the scenarios' own. */
+export const MATRIX_FOLDER = 'matrix';
+
 export async function savedScenarioNames(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') throw new LabError('LAB_ERR_RESULT_NOT_FOUND', `no results folder at ${dir} (run \`lab run <name>\` first)`, { file: dir });
@@ -39,7 +42,8 @@ export async function savedScenarioNames(dir: string): Promise<string[]> {
   });
   const names: string[] = [];
   for (const e of entries) {
-    if (!e.isDirectory()) continue;
+    // results/matrix holds `lab matrix` documents, not scenario results.
+    if (!e.isDirectory() || e.name === MATRIX_FOLDER) continue;
     const files = await readdir(join(dir, e.name));
     if (files.some((f) => f.endsWith('.json'))) names.push(e.name);
   }
