@@ -11,6 +11,14 @@ import { LoadAbortError, errorCode, headerInt, type LoadRun } from './load-run.j
  * `Connection: close`, so each socket carries one request and the origin
  * sees a new port per request.
  */
+/** `connection` and `keep-alive` as the response carried them (what the Agent decides reuse by); null when neither. */
+function responseHop(h: http.IncomingHttpHeaders): Record<string, string> | null {
+  const connection = h.connection;
+  const keepAlive = h['keep-alive'];
+  if (connection === undefined && keepAlive === undefined) return null;
+  return { ...(connection !== undefined ? { connection } : {}), ...(typeof keepAlive === 'string' ? { 'keep-alive': keepAlive } : {}) };
+}
+
 export async function runAgentEngine(run: LoadRun): Promise<void> {
   const o = run.o;
   const agent = new http.Agent({ keepAlive: o.keepAlive, maxSockets: o.maxSockets });
@@ -85,6 +93,7 @@ export async function runAgentEngine(run: LoadRun): Promise<void> {
       rec.origin = typeof origin === 'string' ? origin : null;
       rec.originConn = headerInt(res.headers[LAB_HEADERS.originConn]);
       rec.nthOnConn = headerInt(res.headers[LAB_HEADERS.originNth]);
+      rec.responseHop = responseHop(res.headers);
       res.on('data', (chunk: Buffer) => {
         run.responseBytes += chunk.length;
       });

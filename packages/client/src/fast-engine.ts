@@ -156,6 +156,7 @@ class FastConnection {
     rec.origin = p.origin;
     rec.originConn = p.originConn;
     rec.nthOnConn = p.originNth;
+    rec.responseHop = p.hop;
     this.run.responseBytes += p.bodyBytes;
     const reusable = !p.close && this.run.o.keepAlive && !untrusted;
     p.reset();

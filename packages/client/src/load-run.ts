@@ -65,6 +65,7 @@ export class LoadRun {
       origin: null,
       originConn: null,
       nthOnConn: null,
+      responseHop: null,
     };
     this.records[n - 1] = rec;
     return rec;

@@ -34,6 +34,8 @@ export class ResponseParser {
   origin: string | null = null;
   originConn: number | null = null;
   originNth: number | null = null;
+  /** `connection` and `keep-alive` as the response carried them; null when it had neither. */
+  hop: Record<string, string> | null = null;
   /** Why the last execute returned PARSE_ERROR. */
   error = '';
 
@@ -62,6 +64,7 @@ export class ResponseParser {
     this.origin = null;
     this.originConn = null;
     this.originNth = null;
+    this.hop = null;
     this.#state = S_HEAD;
     this.#contentLength = -1;
     this.#chunked = false;
@@ -244,8 +247,12 @@ export class ResponseParser {
         const v = head.slice(colon + 1, eol).toLowerCase();
         if (v.includes('close')) this.close = true;
         else if (v.includes('keep-alive')) this.#http10KeepAlive = true;
+        (this.hop ??= {}).connection = head.slice(colon + 1, eol).trim();
         break;
       }
+      case 'keep-alive':
+        (this.hop ??= {})['keep-alive'] = head.slice(colon + 1, eol).trim();
+        break;
       case 'transfer-encoding':
         this.#chunked = head.slice(colon + 1, eol).toLowerCase().includes('chunked');
         break;

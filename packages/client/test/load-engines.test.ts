@@ -155,3 +155,25 @@ describe('pacing', () => {
     await expect(runLoad({ url: 'http://127.0.0.1:1/', requests: 1, concurrency: 1, keepAlive: true, maxSockets: 0, method: 'GET', interval: 10, engine: 'fast' })).rejects.toThrow(/interval/);
   });
 });
+
+describe.each<LoadEngine>(['agent', 'fast'])('engine %s: what the response said about the connection', (engine) => {
+  it('records Connection and Keep-Alive as the response reached the client (responseHop)', async () => {
+    const server = http.createServer((_req, res) => {
+      res.setHeader('connection', 'keep-alive');
+      res.setHeader('keep-alive', 'timeout=1');
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const { records } = await runLoad({ url: `http://127.0.0.1:${port}/`, requests: 2, concurrency: 1, keepAlive: true, maxSockets: 1, method: 'GET', engine });
+      expect(records.map((r) => r.responseHop)).toEqual([
+        { connection: 'keep-alive', 'keep-alive': 'timeout=1' },
+        { connection: 'keep-alive', 'keep-alive': 'timeout=1' },
+      ]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

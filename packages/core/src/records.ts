@@ -22,6 +22,12 @@ export interface ClientRecord {
   /** From `x-lab-origin-conn` and `x-lab-origin-nth`. */
   originConn: number | null;
   nthOnConn: number | null;
+  /**
+   * `Connection` and `Keep-Alive` as the response reached the client (lower-case
+   * names): why its Agent kept or dropped the socket. Null when the response
+   * had neither or never came; absent in results made before it was recorded.
+   */
+  responseHop?: Record<string, string> | null;
 }
 
 /**
@@ -34,6 +40,8 @@ export interface ClientRecord {
 export interface RequestRecord extends ClientRecord {
   /** The proxy's local port towards the origin, when a proxy in the run said so. */
   upstreamPort: number | null;
+  /** A real peer's access-log lines about this request (`id=<x-lab-request-id> ...`), when it logs them. */
+  proxyLog?: string[];
 }
 
 /** Response headers the origin stamps so reuse is visible from outside. */

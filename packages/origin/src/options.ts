@@ -13,11 +13,15 @@ export interface OriginFaults {
   /** Read the request, never answer: a hung origin. */
   silent?: boolean;
   /**
-   * ms the origin is down right after listen(): its listener closes (new
-   * connections are refused) and comes back on the same port. An origin
-   * restarting behind a proxy; 0 = off. Not a per-request knob: see origin.ts.
+   * ms the origin is down: its listener closes (new connections are refused)
+   * and comes back on the same port. An origin restarting behind a proxy;
+   * 0 = off. The outage starts at listen(), or at beginOutage() with
+   * `outageOnCue` (a scenario starts it once every proxy is up: a proxy
+   * slow to start must not sleep through it). See origin.ts.
    */
   downFor?: number;
+  /** Start the downFor outage when beginOutage() is called, not at listen(). */
+  outageOnCue?: boolean;
 }
 
 export interface OriginOptions {
@@ -94,6 +98,7 @@ export function resolveOriginOptions(options: OriginOptions = {}): ResolvedOrigi
       resetMidResponse: options.faults?.resetMidResponse ?? false,
       silent: options.faults?.silent ?? false,
       downFor: count('faults.downFor', options.faults?.downFor, 0),
+      outageOnCue: options.faults?.outageOnCue ?? false,
     },
     // Keeps nothing: a long-running origin must not grow without bound when
     // nobody collects its events. Pass a recorder to collect them.

@@ -20,6 +20,7 @@ export class Origin extends ServerBase {
   readonly recorder: Recorder;
   readonly #ctx: OriginContext;
   #downTimer: NodeJS.Timeout | null = null;
+  #outageBegun = false;
 
   constructor(options: OriginOptions = {}) {
     const resolved = resolveOriginOptions(options);
@@ -52,22 +53,31 @@ export class Origin extends ServerBase {
 
   /**
    * With `faults.downFor`, the origin binds (so its port is known and a proxy
-   * can be pointed at it), then closes its listener at once and reopens it on
-   * the same port after `downFor` ms: connections in between are refused.
+   * can be pointed at it), then the outage begins: at once, or on
+   * beginOutage() with `faults.outageOnCue`.
    */
   override async listen(): Promise<Endpoint> {
     const bound = await super.listen();
-    const downFor = this.options.faults.downFor;
-    if (downFor > 0) {
-      await new Promise<void>((resolve) => this.server.close(() => resolve()));
-      this.#fault('down');
-      this.#downTimer = setTimeout(() => {
-        this.#downTimer = null;
-        if (this.#ctx.closing) return;
-        this.server.listen(bound.port, bound.host, () => this.#fault('up'));
-      }, downFor);
-    }
+    if (!this.options.faults.outageOnCue) await this.beginOutage();
     return bound;
+  }
+
+  /**
+   * Closes the listener and reopens it on the same port after `downFor` ms:
+   * connections in between are refused. Once only; nothing without downFor.
+   */
+  async beginOutage(): Promise<void> {
+    const downFor = this.options.faults.downFor;
+    const bound = this.endpoint;
+    if (downFor === 0 || bound === null || this.#outageBegun) return;
+    this.#outageBegun = true;
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.#fault('down');
+    this.#downTimer = setTimeout(() => {
+      this.#downTimer = null;
+      if (this.#ctx.closing) return;
+      this.server.listen(bound.port, bound.host, () => this.#fault('up'));
+    }, downFor);
   }
 
   #fault(fault: string): void {

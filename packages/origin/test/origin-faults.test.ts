@@ -92,4 +92,21 @@ describe('origin down for a while', () => {
     expect(status).toBe(200);
     expect(originEvents(recorder, 'fault').map((e) => e.fault)).toEqual(['down', 'up']);
   });
+
+  // A scenario starts the outage once its proxies are up (a slow peer would otherwise sleep through it).
+  test('outageOnCue: up after listen(), down only from beginOutage()', async ({ lab }) => {
+    const { port, origin } = await lab.start({ faults: { downFor: 300, outageOnCue: true } });
+    const attempt = () =>
+      new Promise<string>((resolve) => {
+        const req = request({ host: '127.0.0.1', port, agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(String(res.statusCode)));
+        });
+        req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+        req.end();
+      });
+    expect(await attempt()).toBe('200');
+    await origin.beginOutage();
+    expect(await attempt()).toBe('ECONNREFUSED');
+  });
 });

@@ -36,6 +36,24 @@ export function joinRecords(client: ClientRecord[], events: LabEvent[], behindPr
       origin: o ? o.origin : c.origin,
       originConn: o ? o.conn : c.originConn,
       nthOnConn: o ? o.nth : c.nthOnConn,
+      responseHop: c.responseHop ?? null,
     };
   });
+}
+
+/**
+ * Joins a real peer's access-log lines to the requests they are about: a
+ * line carrying `id=<x-lab-request-id>` goes to that request's `proxyLog`.
+ * (nginx logs one line per request with the upstream address and status of
+ * each attempt: a silent retry shows as two.)
+ */
+export function joinPeerLogs(requests: RequestRecord[], logs: string[]): void {
+  const byId = new Map(requests.map((r) => [r.id, r]));
+  for (const log of logs) {
+    for (const line of log.split('\n')) {
+      const id = /(?:^|\s)id=(\S+)/.exec(line)?.[1];
+      const r = id === undefined ? undefined : byId.get(id);
+      if (r !== undefined) (r.proxyLog ??= []).push(line.trim());
+    }
+  }
 }

@@ -1,7 +1,7 @@
 import { LabError, Recorder, type ClientRecord, type LabEvent, type RequestRecord } from '@keepalive-lab/core';
 import { runLoad } from '@keepalive-lab/client';
 import { checkExpectations, type ExpectationResult } from './expectations.js';
-import { joinRecords } from './join.js';
+import { joinPeerLogs, joinRecords } from './join.js';
 import { computeMetrics, type Metrics } from './metrics.js';
 import type { Scenario } from './schema.js';
 import { countTimeWait } from './timewait.js';
@@ -88,6 +88,7 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
   const peers = await topology.peers();
   const hasProxy = s.proxy !== undefined;
   const requests = joinRecords(records, recorder.events, hasProxy);
+  joinPeerLogs(requests, peers.map((p) => p.log));
   const metrics = computeMetrics({
     requests,
     events: recorder.events,

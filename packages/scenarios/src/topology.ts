@@ -30,6 +30,7 @@ export interface PeerRecord {
 export async function startTopology(s: Scenario, recorder: Recorder): Promise<Topology> {
   const started: LabServer[] = [];
   const proxies: { kind: string; proxy: LabProxy }[] = [];
+  const originServers: { beginOutage(): Promise<void> }[] = [];
   const close = async () => {
     for (const server of started.reverse()) await server.close();
   };
@@ -45,10 +46,12 @@ export async function startTopology(s: Scenario, recorder: Recorder): Promise<To
         keepAlive: o.keepAlive,
         delay: o.delay,
         ...(o.responseBytes !== undefined ? { responseBytes: o.responseBytes } : {}),
-        faults: o.faults,
+        // An outage (downFor) begins once every proxy is up, as the client starts: a proxy slow to start must not sleep through it.
+        faults: { ...o.faults, outageOnCue: true },
         recorder,
       });
       started.push(origin);
+      originServers.push(origin);
       origins.push(await origin.listen());
     }
     const path = s.client.path;
@@ -67,6 +70,7 @@ export async function startTopology(s: Scenario, recorder: Recorder): Promise<To
       Promise.all(
         proxies.map(async ({ kind, proxy }) => ({ kind, version: await proxyComponent(kind).version(), config: proxy.config ?? null, log: proxy.log ?? '' })),
       );
+    for (const o of originServers) await o.beginOutage();
     return { url, originPorts: origins.map((o) => o.port), peers, close };
   } catch (err) {
     await close();

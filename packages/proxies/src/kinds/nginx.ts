@@ -8,7 +8,8 @@ const upstreams = (targets: Endpoint[]): string => targets.map((t) => `    serve
 
 /**
  * The real nginx (Debian's nginx-light, 1.22): one worker, no daemon, no
- * master, every path under the temp dir, errors to stderr. With `keepalive`
+ * master, every path under the temp dir, errors to stderr, an access line
+ * per request (id, upstream address and status) kept in the run's log. With `keepalive`
  * > 0 the upstream speaks HTTP/1.1 with `Connection` cleared, which nginx
  * needs to reuse upstream connections at all; with 0 the location keeps
  * nginx's defaults before 1.29.7 (HTTP/1.0, `Connection: close`), so each
@@ -40,7 +41,9 @@ error_log stderr warn;
 pid ${join(d, 'nginx.pid')};
 events { worker_connections 1024; }
 http {
-  access_log off;
+  # One line per request, joined to the lab's records by its id: which upstream(s) it went to, and what came back.
+  log_format lab 'id=$http_x_lab_request_id upstream=$upstream_addr upstream_status=$upstream_status status=$status';
+  access_log ${join(d, 'access.log')} lab;
   client_body_temp_path ${join(d, 'client_body')};
   proxy_temp_path ${join(d, 'proxy')};
   fastcgi_temp_path ${join(d, 'fastcgi')};
@@ -66,4 +69,5 @@ ${upstreams(site.targets)}${pool}
   args: (conf, site) => ['-p', site.dir, '-c', conf, '-e', 'stderr'],
   // SIGTERM is nginx's fast shutdown (SIGQUIT the graceful one).
   stopSignal: 'SIGTERM',
+  logFiles: ['access.log'],
 });

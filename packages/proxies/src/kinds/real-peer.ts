@@ -36,6 +36,8 @@ export interface RealPeerDef {
   env?(site: PeerSite): NodeJS.ProcessEnv;
   /** Fast stop: by close() the lab's client is done. */
   stopSignal: NodeJS.Signals;
+  /** Files in the dir the peer logs to (an access log with `id=<x-lab-request-id>`), kept in its log. */
+  logFiles?: string[];
 }
 
 /** The config a peer would run with at a site, for `lab proxy <kind> --print-config`. */
@@ -74,6 +76,7 @@ export function realPeer(def: RealPeerDef): ProxyComponent & { readonly def: Rea
           return { args: def.args(path, site), config, ...(def.env ? { env: def.env(site) } : {}) };
         },
         stopSignal: def.stopSignal,
+        ...(def.logFiles ? { logFiles: def.logFiles } : {}),
       };
       return Promise.resolve(new ChildProxy(program, { ...common, name: common.name ?? def.kind }));
     },

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabError, type Endpoint, type Recorder } from '@keepalive-lab/core';
@@ -34,6 +34,8 @@ export interface ChildProgram {
   configure(dir: string, host: string, port: number): Promise<{ args: string[]; config: string; env?: NodeJS.ProcessEnv }>;
   /** Fast stop: by close() the lab's client is done, and a graceful stop would wait out a request hung on a silent origin. */
   stopSignal: NodeJS.Signals;
+  /** Log files the child writes in its dir (an access log), read into `log` once it has stopped. */
+  logFiles?: string[];
 }
 
 const DEFAULT_LISTEN: Endpoint = { host: '127.0.0.1', port: 0 };
@@ -168,6 +170,12 @@ export class ChildProxy {
   /** Stops the child and removes the dir; safe to repeat (a failed start already ran it). */
   async #cleanup(): Promise<void> {
     if (this.#child !== null) await stopChild(this.#child, this.#program.stopSignal);
-    if (this.#dir !== null) await rm(this.#dir, { recursive: true, force: true });
+    if (this.#dir === null) return;
+    for (const name of this.#program.logFiles ?? []) {
+      // Absent when the child logged nothing (or never started): nothing to add.
+      const text = await readFile(join(this.#dir, name), 'utf8').catch(() => '');
+      if (text !== '') this.#stderr = `${this.#stderr}${this.#stderr.endsWith('\n') || this.#stderr === '' ? '' : '\n'}${text}`.slice(-STDERR_KEEP);
+    }
+    await rm(this.#dir, { recursive: true, force: true });
   }
 }

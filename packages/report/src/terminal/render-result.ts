@@ -6,6 +6,7 @@ import { renderRequestTable } from './request-table.js';
 import { ms, painter, type Painter, type RenderOptions } from './style.js';
 import { batchesOf } from '@keepalive-lab/scenarios';
 import { renderTimeline } from './timeline.js';
+import { renderHopHeaders, renderPeerLogs } from './hop-headers.js';
 
 /**
  * What `lab run` prints for a result, and `lab show` prints again from the
@@ -15,7 +16,7 @@ export function renderResult(doc: ResultDocument, o: RenderOptions): string {
   const p = painter(o);
   const out: string[] = [];
   out.push(p.c.bold(`${doc.scenario.name}`) + p.c.dim(` — ${doc.scenario.title}`));
-  const runs = doc.variants ?? [{ name: null, title: null, metrics: doc.metrics }];
+  const runs = doc.variants ?? [{ name: null, title: null, metrics: doc.metrics, peers: doc.peers }];
   for (const v of runs) {
     const requests: RequestRecord[] = v.name === null ? doc.requests : doc.requests.filter((r) => r.variant === v.name);
     const events: LabEvent[] = v.name === null ? doc.events : doc.events.filter((e) => e.variant === v.name);
@@ -23,6 +24,10 @@ export function renderResult(doc: ResultDocument, o: RenderOptions): string {
     out.push('', p.c.bold('Ports, per client connection'), renderPortTable(requests, p));
     out.push('', p.c.bold('Requests'), renderRequestTable(requests, p));
     out.push('', p.c.bold('Timeline'), renderTimeline(requests, events, p, { rows: o.timeline ?? 'client' }), wavesLine(requests, doc.scenario.analysis?.batchGap ?? 250, p));
+    const hop = renderHopHeaders(requests, events, p);
+    if (hop !== null) out.push('', p.c.bold('Keep-alive headers'), hop);
+    const logs = renderPeerLogs(v.peers, requests, p);
+    if (logs !== null) out.push('', p.c.bold('What the proxy logged'), logs);
     out.push('', p.c.bold('Metrics'), renderMetrics(v.metrics, p));
   }
   if (doc.expectations.length > 0) out.push('', p.c.bold('Checks'), renderChecks(doc.expectations, p));
