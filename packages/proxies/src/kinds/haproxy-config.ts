@@ -15,17 +15,27 @@ export const haproxyServers = (targets: Endpoint[]): string => targets.map((t, i
  */
 export function haproxyConfig(mode: 'http' | 'tcp', site: PeerSite, backendLines: string[], defaultsLines: string[], directives: string[] | undefined): string {
   const extraDefaults = indentLines(defaultsLines, '  ');
+  // mode http: one log line per request to stdout (the lab keeps it), with the request id for the join,
+  // the port HAProxy's server-side connection used (%bp: what the origin saw), retries (%rc) and the status.
+  const log =
+    mode === 'http'
+      ? {
+          global: '\n  log stdout format raw local0 info',
+          defaults: '\n  log global',
+          frontend: `\n  capture request header ${'x-lab-request-id'} len 64\n  log-format "id=%[capture.req.hdr(0)] upstream_port=%bp retries=%rc status=%ST session_end=%ts"`,
+        }
+      : { global: '', defaults: '', frontend: '' };
   return `global
-  maxconn ${MAXCONN}
+  maxconn ${MAXCONN}${log.global}
 
 defaults
   mode ${mode}${mode === 'http' ? '\n  option forwardfor' : ''}
   timeout connect 5s
   timeout client 30s
-  timeout server 30s${extraDefaults}
+  timeout server 30s${log.defaults}${extraDefaults}
 
 frontend lab
-  bind ${site.host}:${site.port}
+  bind ${site.host}:${site.port}${log.frontend}
   default_backend lab_origin
 
 backend lab_origin
