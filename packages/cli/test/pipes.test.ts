@@ -20,4 +20,15 @@ describe('lab in a pipe', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
   });
+
+  // The README's form: `pnpm lab ...` runs the workspace's bin directly (no script, so no "> keepalive-lab lab" banner on stdout).
+  it('`npx pnpm@9.15.9 lab ... --json` prints the JSON document and nothing else', { timeout: 60_000 }, async () => {
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile('npx', ['--yes', 'pnpm@9.15.9', 'lab', 'run', 'close-direct', '--json', '--no-save'], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) =>
+        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+      );
+    });
+    expect(JSON.parse(out)).toMatchObject({ schema: 'keepalive-lab/result@1', metrics: { 'requests.ok': 20 } });
+  });
 });
