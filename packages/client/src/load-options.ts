@@ -27,6 +27,8 @@ export interface LoadOptions {
   /** ms between request starts (0 = as fast as the window allows): spreads a run over time so a fault
    * (an origin going down and back) falls in its middle. Agent engine only. */
   interval?: number;
+  /** Gaps between request starts stepped evenly from `from` to `to` ms across the run (replaces interval). */
+  intervalSweep?: { from: number; to: number };
   /** 'agent' (node:http, the teaching engine, default) or 'fast' (raw net sockets, the speed engine). */
   engine?: LoadEngine;
   /** The run's clock; a private one when absent. */

@@ -4,6 +4,6 @@ export { parseDuration, formatDuration } from './duration.js';
 export { parseEndpoint, parseEndpoints, formatEndpoint, type Endpoint } from './endpoint.js';
 export { Recorder, type EventListener } from './recorder.js';
 export { ServerBase, listenOn, type LabServer, type ServerBaseOptions } from './server-base.js';
-export { LAB_HEADERS, type ClientRecord, type RequestRecord } from './records.js';
+export { LAB_HEADERS, type ClientRecord, type HopRecord, type RequestRecord } from './records.js';
 export type * from './events.js';
 export { durationField, countField } from './schema-fields.js';

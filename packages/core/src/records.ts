@@ -42,6 +42,15 @@ export interface RequestRecord extends ClientRecord {
   upstreamPort: number | null;
   /** A real peer's access-log lines about this request (`id=<x-lab-request-id> ...`), when it logs them. */
   proxyLog?: string[];
+  /** With a chain of proxies: each hop's ports, client side first (`upstreamPort` above is the first hop's). */
+  hops?: HopRecord[];
+}
+
+/** One proxy of a chain as one request crossed it: the port its client side saw, the port it used upstream. */
+export interface HopRecord {
+  kind: string;
+  clientPort: number | null;
+  upstreamPort: number | null;
 }
 
 /** Response headers the origin stamps so reuse is visible from outside. */

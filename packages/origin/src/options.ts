@@ -43,6 +43,14 @@ export interface OriginOptions {
   keepAlive?: boolean;
   /** ms to wait before answering each request. */
   delay?: number;
+  /**
+   * ms. When the idle timer fires the origin enters a closing window this
+   * long: a request that arrives in it is dropped without a byte (as if it
+   * crossed the FIN in flight), then the socket closes. 0 = close at once.
+   */
+  closeWindow?: number;
+  /** ms added to keepAliveTimeout before an idle socket closes; default 1000 (Node's), 0 = at the timeout (Go, Apache...). */
+  idleCloseBuffer?: number;
   /** Response body size in bytes; default a short text body. */
   responseBytes?: number;
   faults?: OriginFaults;

@@ -1,29 +1,32 @@
-import type { ClientRecord, LabEvent, OriginRequestEvent, ProxyForwardEvent, RequestRecord } from '@keepalive-lab/core';
+import type { ClientRecord, HopRecord, LabEvent, OriginRequestEvent, ProxyForwardEvent, RequestRecord } from '@keepalive-lab/core';
+
+/** One hop of the chain as the joined record needs it: its kind and the `proxy` name its events carry. */
+export interface HopSpec {
+  kind: string;
+  name: string;
+}
 
 /**
- * Joins what the client, the proxy and the origin saw into one record per
+ * Joins what the client, the proxies and the origin saw into one record per
  * request, by `x-lab-request-id`. The origin's own events win over the
  * headers it stamped (they exist even when the response never arrived);
  * headers fill in when the origin is outside the run. A field nobody saw is
- * null, never guessed. `behindProxy`: a proxy stood between client and origin.
+ * null, never guessed. `chain`: the proxies between client and origin,
+ * client side first (none for a direct run).
  */
-export function joinRecords(client: ClientRecord[], events: LabEvent[], behindProxy = false): RequestRecord[] {
+export function joinRecords(client: ClientRecord[], events: LabEvent[], chain: readonly HopSpec[] = []): RequestRecord[] {
   const atOrigin = new Map<string, OriginRequestEvent>();
-  const forwarded = new Map<string, ProxyForwardEvent>();
-  const upstreamPorts = new Set<number>();
+  /** Per hop name, per request id: the L7 forward event (the last attempt's). */
+  const forwarded = new Map<string, Map<string, ProxyForwardEvent>>();
   for (const e of events) {
     if (e.source === 'origin' && e.event === 'request' && e.id !== null) atOrigin.set(e.id, e); // the last attempt is the one answered
-    else if (e.source === 'proxy' && e.event === 'forward' && e.id !== null) forwarded.set(e.id, e);
-    else if (e.source === 'proxy' && e.event === 'upstream-open' && e.localPort !== null) upstreamPorts.add(e.localPort);
+    else if (e.source === 'proxy' && e.event === 'forward' && e.id !== null) (forwarded.get(e.proxy) ?? forwarded.set(e.proxy, new Map()).get(e.proxy))?.set(e.id, e);
   }
   return client.map((c) => {
     const o = atOrigin.get(c.id);
-    const f = forwarded.get(c.id);
     const originPort = o ? o.remotePort : c.originPort;
-    // The last proxy's upstream socket is the one the origin saw (loopback, no NAT): its local port is the
-    // origin's remote port, whoever wrote the proxy. An L4 lab proxy's own events say the same.
-    const upstreamPort = f ? f.localPort : originPort !== null && (behindProxy || upstreamPorts.has(originPort)) ? originPort : null;
-    return {
+    const hops = hopPorts(c, chain, originPort, forwarded);
+    const record: RequestRecord = {
       id: c.id,
       start: c.start,
       end: c.end,
@@ -31,14 +34,42 @@ export function joinRecords(client: ClientRecord[], events: LabEvent[], behindPr
       error: c.error,
       clientPort: c.clientPort,
       reused: c.reused,
-      upstreamPort,
+      // The first proxy's, as DESIGN's record has always meant; every hop's is in `hops`.
+      upstreamPort: hops[0]?.upstreamPort ?? null,
       originPort,
       origin: o ? o.origin : c.origin,
       originConn: o ? o.conn : c.originConn,
       nthOnConn: o ? o.nth : c.nthOnConn,
       responseHop: c.responseHop ?? null,
     };
+    if (chain.length > 1) record.hops = hops;
+    return record;
   });
+}
+
+/**
+ * Each hop's two ports for one request. The last hop's upstream socket is
+ * the one the origin saw (loopback, no NAT): its local port is the origin's
+ * remote port, whoever wrote the proxy. An L7 lab hop before it says its
+ * own upstream port per request in its events; any other is null.
+ * A hop's client port is the upstream port of the hop in front of it.
+ */
+function hopPorts(
+  c: ClientRecord,
+  chain: readonly HopSpec[],
+  originPort: number | null,
+  forwarded: Map<string, Map<string, ProxyForwardEvent>>,
+): HopRecord[] {
+  const hops: HopRecord[] = [];
+  let clientPort = c.clientPort;
+  chain.forEach((h, i) => {
+    const f = forwarded.get(h.name)?.get(c.id);
+    const last = i === chain.length - 1;
+    const upstreamPort = f ? f.localPort : last && originPort !== null ? originPort : null;
+    hops.push({ kind: h.kind, clientPort, upstreamPort });
+    clientPort = upstreamPort;
+  });
+  return hops;
 }
 
 /**

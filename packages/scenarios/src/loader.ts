@@ -125,6 +125,7 @@ function resolveRun(loaded: LoadedScenario, v: VariantSpec | null, kind: string 
   const base = structuredClone(loaded.raw);
   delete base.variants;
   if (kind !== null) {
+    delete base.proxies;
     base.proxy = { kind };
     // The teaching checks are written for the scenario's own proxy (and may name its knobs): a matrix reads observe: rows only.
     base.expect = [];

@@ -17,6 +17,8 @@ export interface MetricInput {
   timeWait?: number | null;
   /** Whether a proxy stood between client and origin; default: whether one wrote events (a lab proxy). */
   hasProxy?: boolean;
+  /** With a chain: the first hop's `proxy` name, whose own counts are proxy.own.* (default: every proxy event). */
+  ownProxy?: string;
 }
 
 const isOk = (r: RequestRecord): boolean => r.status !== null && r.status < 400;
@@ -63,7 +65,8 @@ export function computeMetrics(input: MetricInput): Metrics {
         maxNth = Math.max(maxNth, e.nth);
         perOrigin.set(e.origin, (perOrigin.get(e.origin) ?? 0) + 1);
       }
-    } else if (e.event === 'client-open') proxyClients++;
+    } else if (input.ownProxy !== undefined && e.proxy !== input.ownProxy) continue;
+    else if (e.event === 'client-open') proxyClients++;
     else if (e.event === 'upstream-open') upstreams++;
     else if (e.event === 'forward') {
       forwards++;
@@ -88,7 +91,8 @@ export function computeMetrics(input: MetricInput): Metrics {
   } else if (requests.some((r) => r.nthOnConn !== null)) {
     m['origin.maxRequestsPerConnection'] = Math.max(...requests.map((r) => r.nthOnConn ?? 0));
   }
-  const labProxy = events.some((e) => e.source === 'proxy');
+  const labProxy = events.some((e) => e.source === 'proxy' && (input.ownProxy === undefined || e.proxy === input.ownProxy));
+  const anyProxy = events.some((e) => e.source === 'proxy');
   if (labProxy) {
     // The lab's own engines count for themselves too; endMetrics derives the same from the two ends.
     m['proxy.own.clientConnections'] = proxyClients;
@@ -99,7 +103,7 @@ export function computeMetrics(input: MetricInput): Metrics {
       m['proxy.own.retries'] = retries;
     }
   }
-  Object.assign(m, endMetrics(requests, events, input.hasProxy ?? labProxy, input.originNames ?? []));
+  Object.assign(m, endMetrics(requests, events, input.hasProxy ?? anyProxy, input.originNames ?? []));
 
   // Latency is the time to a response; a request that ended in a socket error has none.
   const answered = requests.filter((r): r is RequestRecord & { end: number } => r.end !== null && r.status !== null);

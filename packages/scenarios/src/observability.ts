@@ -1,5 +1,5 @@
 import { findProxyComponent } from '@keepalive-lab/proxies';
-import type { Scenario } from './schema.js';
+import { chainOf, type Scenario } from './schema.js';
 
 /**
  * Why a run of this scenario cannot observe a metric, or null when it can.
@@ -8,7 +8,8 @@ import type { Scenario } from './schema.js';
  * (A metric the run could observe but did not produce still fails.)
  */
 export function whyUnobservable(metric: string, s: Scenario): string | null {
-  const kind = s.proxy?.kind ?? null;
+  // proxy.own.* are the first hop's counts (the lab's engines each count for themselves).
+  const kind = chainOf(s)[0]?.kind ?? null;
   if (metric.startsWith('proxy.')) {
     if (kind === null) return 'no proxy in this run';
     if (!metric.startsWith('proxy.own.')) return null;

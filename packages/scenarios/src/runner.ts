@@ -3,9 +3,9 @@ import { runLoad } from '@keepalive-lab/client';
 import { checkExpectations, type ExpectationResult } from './expectations.js';
 import { joinPeerLogs, joinRecords } from './join.js';
 import { computeMetrics, type Metrics } from './metrics.js';
-import type { Scenario } from './schema.js';
+import { chainOf, type Scenario } from './schema.js';
 import { countTimeWait } from './timewait.js';
-import { startTopology, type PeerRecord } from './topology.js';
+import { hopNames, startTopology, type PeerRecord } from './topology.js';
 import { waitingFor } from './waiting-for.js';
 
 /** What a running scenario tells whoever shows progress (the CLI, on a TTY only). */
@@ -67,6 +67,7 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
         engine: s.client.engine,
         timeout: s.client.timeout,
         interval: s.client.interval,
+        ...(s.client.intervalSweep ? { intervalSweep: s.client.intervalSweep } : {}),
         hopHeader: s.client.hopHeader,
         recorder,
         onRecord: (_rec, done) => {
@@ -86,8 +87,10 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
   }
   await topology.close();
   const peers = await topology.peers();
-  const hasProxy = s.proxy !== undefined;
-  const requests = joinRecords(records, recorder.events, hasProxy);
+  const chain = chainOf(s);
+  const hasProxy = chain.length > 0;
+  const names = hopNames(chain);
+  const requests = joinRecords(records, recorder.events, chain.map((p, i) => ({ kind: p.kind, name: names[i] ?? p.kind })));
   joinPeerLogs(requests, peers.map((p) => p.log));
   const metrics = computeMetrics({
     requests,
@@ -97,6 +100,7 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
     originNames: s.origins.map((o) => o.name),
     timeWait,
     hasProxy,
+    ...(names[0] !== undefined ? { ownProxy: names[0] } : {}),
   });
   return { peers, startedAt, requests, events: recorder.events, metrics, expectations: checkExpectations(s.expect, metrics, s), durationMs };
 }

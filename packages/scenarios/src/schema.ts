@@ -35,6 +35,14 @@ export const originSchema = z
     keepAliveHint: z.boolean().default(true),
     keepAlive: z.boolean().default(true),
     delay: duration.default('0ms'),
+    /**
+     * When the idle timer fires, the origin stops reading for this long: a
+     * request that arrives then is dropped without a byte (the request that
+     * crossed the FIN in flight), then the socket closes. 0ms = close at once.
+     */
+    closeWindow: duration.default('0ms'),
+    /** Added to keepAliveTimeout before an idle socket closes: 1s is Node's; 0ms closes at the timeout, as Go, Apache and most servers do. */
+    idleCloseBuffer: duration.default('1s'),
     responseBytes: count(0).optional(),
     faults: faultsSchema.default({}),
   })
@@ -64,8 +72,18 @@ export const clientSchema = z
     method: z.string().regex(/^[A-Z]+$/, 'an HTTP method in capitals').default('GET'),
     engine: z.enum(['agent', 'fast']).default('agent'),
     timeout: duration.default('60s'),
-    /** Time between request starts, to spread a run over a fault (agent engine only). */
+    /** Time between request starts, to spread a run over a fault. */
     interval: duration.default('0ms'),
+    /**
+     * Gaps stepped evenly from `from` to `to` across the requests (one
+     * connection, concurrency 1): hunts the moment an idle pooled socket meets
+     * the server's close. Replaces `interval`.
+     */
+    intervalSweep: z
+      .object({ from: duration, to: duration })
+      .strict()
+      .refine((r) => r.from <= r.to, { message: 'from ≤ to (a sweep runs from the shorter gap to the longer)' })
+      .optional(),
     path: z.string().startsWith('/').default('/'),
     /** Send `x-lab-hop: 1` named in `Connection`: a proxy must strip it (origin.hopHeaderLeaks counts those that arrived). */
     hopHeader: z.boolean().default(false),
@@ -104,6 +122,19 @@ export const observeSchema = z
   })
   .strict();
 
+/** Where the run's sockets live: the host's loopback, or a network namespace of the run's own. */
+export const networkSchema = z
+  .object({
+    /** Run the whole scenario in a private network namespace (`unshare -rn`), loopback only. */
+    namespace: z.boolean().default(false),
+    /** The namespace's ip_local_port_range, `[first, last]`: a narrow one makes port exhaustion happen in seconds. */
+    localPortRange: z
+      .tuple([count(1024).max(65535), count(1024).max(65535)])
+      .refine(([a, b]) => a <= b, { message: 'first ≤ last' })
+      .optional(),
+  })
+  .strict();
+
 export const analysisSchema = z
   .object({
     /** Completions further apart than this start a new batch. */
@@ -129,14 +160,19 @@ export const scenarioSchema = z
     tags: z.array(z.string()).default([]),
     story: z.string().default(''),
     origins: z.array(originSchema).min(1).default([{}]),
+    /** A chain of one; `proxies:` is the general form. */
     proxy: proxySchema.optional(),
+    /** Client → first → … → last → origins (e.g. nginx in front of the lab's l7). */
+    proxies: z.array(proxySchema).min(1, 'at least one proxy (omit proxies: for none)').optional(),
     client: clientSchema.default({}),
+    network: networkSchema.default({}),
     analysis: analysisSchema.default({}),
     expect: z.array(expectationSchema).default([]),
     observe: z.array(observeSchema).default([]),
     variants: z.array(variantSchema).optional(),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.proxy === undefined || s.proxies === undefined, { message: 'proxy: or proxies:, not both (proxy: is a chain of one)', path: ['proxies'] });
 
 export type Scenario = z.output<typeof scenarioSchema>;
 export type OriginSpec = z.output<typeof originSchema>;
@@ -146,3 +182,6 @@ export type ClientSpec = z.output<typeof clientSchema>;
 export type Expectation = z.output<typeof expectationSchema>;
 export type VariantSpec = z.output<typeof variantSchema>;
 export type Observation = z.output<typeof observeSchema>;
+
+/** The run's proxies in order, client side first: `proxies:`, or `proxy:` as a chain of one, or none. */
+export const chainOf = (s: Pick<Scenario, 'proxy' | 'proxies'>): ProxySpec[] => (s.proxies ?? (s.proxy ? [s.proxy] : [])) as ProxySpec[];

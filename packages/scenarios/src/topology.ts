@@ -1,7 +1,7 @@
-import { formatEndpoint, type Endpoint, type LabServer, type Recorder } from '@keepalive-lab/core';
+import { LabError, formatEndpoint, type Endpoint, type LabServer, type Recorder } from '@keepalive-lab/core';
 import { createOrigin } from '@keepalive-lab/origin';
 import { createProxy, proxyComponent, type LabProxy } from '@keepalive-lab/proxies';
-import type { Scenario } from './schema.js';
+import { chainOf, type ProxySpec, type Scenario } from './schema.js';
 
 /** The servers of one run, started in order and closed in reverse. */
 export interface Topology {
@@ -45,6 +45,8 @@ export async function startTopology(s: Scenario, recorder: Recorder): Promise<To
         keepAliveHint: o.keepAliveHint,
         keepAlive: o.keepAlive,
         delay: o.delay,
+        closeWindow: o.closeWindow,
+        idleCloseBuffer: o.idleCloseBuffer,
         ...(o.responseBytes !== undefined ? { responseBytes: o.responseBytes } : {}),
         // An outage (downFor) begins once every proxy is up, as the client starts: a proxy slow to start must not sleep through it.
         faults: { ...o.faults, outageOnCue: true },
@@ -55,16 +57,24 @@ export async function startTopology(s: Scenario, recorder: Recorder): Promise<To
       origins.push(await origin.listen());
     }
     const path = s.client.path;
+    const chain = chainOf(s);
     const first = origins[0] as Endpoint; // the schema requires at least one origin
     let url = `http://${formatEndpoint(first)}${path}`;
-    if (s.proxy?.kind === 'external') {
-      url = s.proxy.url;
-    } else if (s.proxy) {
-      const { kind, ...knobs } = s.proxy;
-      const proxy = await createProxy(kind, knobs, { targets: origins, recorder });
-      started.push(proxy);
-      proxies.push({ kind, proxy });
-      url = `http://${formatEndpoint(await proxy.listen())}${path}`;
+    if (chain.some((p) => p.kind === 'external')) {
+      if (chain.length > 1) throw new LabError('LAB_ERR_USAGE', 'proxy kind external stands alone: the lab cannot point a proxy it does not start at another hop', { path: 'proxies', found: 'external' });
+      url = String(chain[0]?.url);
+    } else {
+      // Started from the origin side: each proxy forwards to the one started before it, the last to the origins.
+      let targets = origins;
+      const names = hopNames(chain);
+      for (let i = chain.length - 1; i >= 0; i--) {
+        const { kind, ...knobs } = chain[i] as ProxySpec;
+        const proxy = await createProxy(kind, knobs, { targets, recorder, name: names[i] ?? kind });
+        started.push(proxy);
+        proxies.unshift({ kind, proxy });
+        targets = [await proxy.listen()];
+      }
+      url = `http://${formatEndpoint(targets[0] as Endpoint)}${path}`;
     }
     const peers = () =>
       Promise.all(
@@ -76,4 +86,9 @@ export async function startTopology(s: Scenario, recorder: Recorder): Promise<To
     await close();
     throw err;
   }
+}
+
+/** Each hop's `proxy` name in events: its kind, or `kind-N` (N from 1, client side first) when a kind repeats in the chain. */
+export function hopNames(chain: readonly { kind: string }[]): string[] {
+  return chain.map((p, i) => (chain.filter((q) => q.kind === p.kind).length > 1 ? `${p.kind}-${i + 1}` : p.kind));
 }
