@@ -24,3 +24,4 @@ export { renderLoadSummary, errorList } from './terminal/load-summary.js';
 export { renderMatrix } from './matrix/terminal-matrix.js';
 export { matrixMarkdown } from './matrix/markdown-matrix.js';
 export { cellText } from './matrix/cell-text.js';
+export { isAboutTimeouts, renderIdleTimeouts } from './terminal/idle-timeouts.js';

@@ -1,4 +1,4 @@
-export { scenarioSchema, type Scenario, type OriginSpec, type ProxySpec, type ClientSpec, type Expectation, type VariantSpec, type Observation } from './schema.js';
+export { scenarioSchema, chainOf, type Scenario, type OriginSpec, type ProxySpec, type ClientSpec, type Expectation, type VariantSpec, type Observation } from './schema.js';
 export { BUILTIN_SCENARIO_DIR, findScenario, listScenarioFiles, loadScenario, scenarioRuns, type LoadedScenario, type ScenarioRun } from './loader.js';
 export { parseOverride, applyOverride, type Override } from './overrides.js';
 export { joinRecords } from './join.js';
@@ -17,3 +17,4 @@ export { whyUnobservable } from './observability.js';
 export type { PeerRecord } from './topology.js';
 export { METRICS, METRIC_NAMES, isKnownMetric, type MetricEntry } from './metric-catalogue.js';
 export { kindsTable, metricsTable, withGeneratedSections } from './reference-tables.js';
+export { idleChain, type IdleHop, type IdleLink } from './idle-chain.js';

@@ -18,14 +18,17 @@ export function joinRecords(client: ClientRecord[], events: LabEvent[], chain: r
   const atOrigin = new Map<string, OriginRequestEvent>();
   /** Per hop name, per request id: the L7 forward event (the last attempt's). */
   const forwarded = new Map<string, Map<string, ProxyForwardEvent>>();
+  /** Per hop name, per client connection: the port it was accepted from. */
+  const accepted = new Map<string, Map<number, number | null>>();
   for (const e of events) {
     if (e.source === 'origin' && e.event === 'request' && e.id !== null) atOrigin.set(e.id, e); // the last attempt is the one answered
     else if (e.source === 'proxy' && e.event === 'forward' && e.id !== null) (forwarded.get(e.proxy) ?? forwarded.set(e.proxy, new Map()).get(e.proxy))?.set(e.id, e);
+    else if (e.source === 'proxy' && e.event === 'client-open') (accepted.get(e.proxy) ?? accepted.set(e.proxy, new Map()).get(e.proxy))?.set(e.clientConn, e.clientPort);
   }
   return client.map((c) => {
     const o = atOrigin.get(c.id);
     const originPort = o ? o.remotePort : c.originPort;
-    const hops = hopPorts(c, chain, originPort, forwarded);
+    const hops = hopPorts(c, chain, originPort, forwarded, accepted);
     const record: RequestRecord = {
       id: c.id,
       start: c.start,
@@ -50,8 +53,9 @@ export function joinRecords(client: ClientRecord[], events: LabEvent[], chain: r
 /**
  * Each hop's two ports for one request. The last hop's upstream socket is
  * the one the origin saw (loopback, no NAT): its local port is the origin's
- * remote port, whoever wrote the proxy. An L7 lab hop before it says its
- * own upstream port per request in its events; any other is null.
+ * remote port, whoever wrote the proxy. An L7 lab hop says per request
+ * which client connection it came on and which upstream socket it left on;
+ * a black-box hop's ports are then read off its neighbours; null otherwise.
  * A hop's client port is the upstream port of the hop in front of it.
  */
 function hopPorts(
@@ -59,16 +63,24 @@ function hopPorts(
   chain: readonly HopSpec[],
   originPort: number | null,
   forwarded: Map<string, Map<string, ProxyForwardEvent>>,
+  accepted: Map<string, Map<number, number | null>>,
 ): HopRecord[] {
-  const hops: HopRecord[] = [];
-  let clientPort = c.clientPort;
-  chain.forEach((h, i) => {
+  const hops: HopRecord[] = chain.map((h, i) => {
     const f = forwarded.get(h.name)?.get(c.id);
     const last = i === chain.length - 1;
-    const upstreamPort = f ? f.localPort : last && originPort !== null ? originPort : null;
-    hops.push({ kind: h.kind, clientPort, upstreamPort });
-    clientPort = upstreamPort;
+    return {
+      kind: h.kind,
+      // The first hop's client is the lab's; a later lab L7 hop says which connection (and so port) the request came on.
+      clientPort: i === 0 ? c.clientPort : f ? (accepted.get(h.name)?.get(f.clientConn) ?? null) : null,
+      upstreamPort: f ? f.localPort : last && originPort !== null ? originPort : null,
+    };
   });
+  // One socket, two ends: a hop's upstream port is the next hop's client port, whichever of the two was seen.
+  for (let i = 0; i + 1 < hops.length; i++) {
+    const [a, b] = [hops[i] as HopRecord, hops[i + 1] as HopRecord];
+    a.upstreamPort ??= b.clientPort;
+    b.clientPort ??= a.upstreamPort;
+  }
   return hops;
 }
 

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { Chalk } from 'chalk';
 import { formatDuration } from '@keepalive-lab/core';
-import type { Scenario } from '@keepalive-lab/scenarios';
+import { chainOf, type Scenario } from '@keepalive-lab/scenarios';
+import { isAboutTimeouts, renderIdleTimeouts } from '@keepalive-lab/report';
 import type { CommandContext } from '../context.js';
 import { loadAll } from './scenario-refs.js';
 
@@ -23,7 +24,7 @@ export function explainText(s: Scenario, c: InstanceType<typeof Chalk>): string 
     `  client  ${client.requests} ${client.method} requests, ${client.concurrency ?? client.requests} at once, keep-alive ${client.keepAlive ? 'on' : 'off'}, ` +
       `pool ${client.maxSockets === 0 ? 'unlimited' : client.maxSockets} (${client.engine} engine)`,
   );
-  if (s.proxy) lines.push(`  proxy   ${s.proxy.kind}`);
+  for (const [i, p] of chainOf(s).entries()) lines.push(`  proxy   ${p.kind}${chainOf(s).length > 1 ? ` (hop ${i + 1})` : ''}`);
   for (const o of s.origins) {
     lines.push(
       `  origin  ${o.name}: keepAliveTimeout ${formatDuration(o.keepAliveTimeout)}, delay ${formatDuration(o.delay)}` +
@@ -38,6 +39,7 @@ export function explainText(s: Scenario, c: InstanceType<typeof Chalk>): string 
       lines.push(`  ${e.metric} ${op}${e.why ? c.dim(`  — ${e.why}`) : ''}`);
     }
   };
+  if (isAboutTimeouts(s)) lines.push('', renderIdleTimeouts(s, { c, width: 100 }));
   checks('Checks', s.expect);
   for (const v of s.variants ?? []) checks(`Checks, variant ${v.name}${v.title ? ` (${v.title})` : ''}`, v.expect);
   return `${lines.join('\n')}\n`;

@@ -64,6 +64,12 @@ export const apache = realPeer({
     initialNotPooled: z.boolean().optional().describe("a client connection's first request never takes a pooled upstream connection (SetEnv proxy-initial-not-pooled)"),
     keepAliveTimeout: durationField.optional().describe("close an idle client connection after this long (KeepAliveTimeout), default httpd's 5s"),
   },
+  // KeepAliveTimeout (5s) on the client side; upstream, ttl= if set, else kept until the origin closes it.
+  idle: (knobs) => ({
+    clientSide: (knobs.keepAliveTimeout as number | undefined) ?? 5_000,
+    upstream: knobs.disablereuse === true ? 0 : ((knobs.ttl as number | undefined) ?? Infinity),
+    note: 'ttl is checked when a connection is next taken',
+  }),
   versionArgs: ['-v'],
   file: 'httpd.conf',
   upstreams: (targets) => upstreams(targets),

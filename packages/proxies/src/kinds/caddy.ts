@@ -29,6 +29,11 @@ export const caddy = realPeer({
     lbRetries: countField(0).optional().describe('retries after a failure (lb_retries), default 0'),
     idleTimeout: durationField.optional().describe("close an idle client connection after this long (servers timeouts idle), default Caddy's 5m"),
   },
+  // servers timeouts idle (5m) on the client side; the transport's keepalive (2m) upstream, none with keepalive 0.
+  idle: (knobs) => ({
+    clientSide: (knobs.idleTimeout as number | undefined) ?? 300_000,
+    upstream: knobs.keepalive === 0 ? 0 : ((knobs.keepaliveTimeout as number | undefined) ?? 120_000),
+  }),
   versionArgs: ['version'],
   file: 'Caddyfile',
   upstreams,

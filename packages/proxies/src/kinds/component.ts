@@ -36,11 +36,27 @@ export interface ProxyComponent {
   /** Its version (`1.22.1`; the lab's own engines: the lab's), or null when it cannot be asked. */
   version(): Promise<string | null>;
   /**
+   * How long it keeps an idle connection on each side, with these knobs
+   * (ms; Infinity = until the other side closes it; null = unknown): what the
+   * idle-timeout chain of a scenario is made of. Absent: unknown.
+   */
+  idle?(knobs: Record<string, unknown>): HopIdle;
+  /**
    * Builds the proxy (not listening yet: the owner calls listen()). Engines
    * are imported here, lazily, so loading the registry runs no engine's
    * start-up checks.
    */
   create(knobs: Record<string, unknown>, common: ProxyCommon): Promise<LabProxy>;
+}
+
+/** A proxy's idle timeouts: on its client side (kept-alive client connections) and in its upstream pool. */
+export interface HopIdle {
+  clientSide: number | null;
+  upstream: number | null;
+  /** What the figures leave out, in a few words. */
+  note?: string;
+  /** When it drops a pooled connection this many ms before the origin's `Keep-Alive: timeout=N` says: the hint's margin. */
+  hintMargin?: number;
 }
 
 /** What every kind takes whatever its knobs: where to listen, the origins, where events go. */

@@ -12,6 +12,8 @@ export const haproxyTcp = realPeer({
   peer: HAPROXY_PEER,
   directivesIn: 'the `backend`',
   knobs: {},
+  // timeout client and timeout server (30s in the lab's config) end an idle session on both sides.
+  idle: () => ({ clientSide: 30_000, upstream: 30_000 }),
   versionArgs: ['-v'],
   file: 'haproxy.cfg',
   upstreams: haproxyServers,

@@ -17,6 +17,8 @@ export const haproxy = realPeer({
     reuse: z.enum(HAPROXY_REUSE_MODES).optional().describe("the backend's http-reuse, default safe (HAProxy's)"),
     keepAliveTimeout: durationField.optional().describe('timeout http-keep-alive: how long an idle client connection is kept'),
   },
+  // timeout http-keep-alive falls back to timeout client (30s in the lab's config); idle server connections are purged every pool-purge-delay (5s).
+  idle: (knobs) => ({ clientSide: (knobs.keepAliveTimeout as number | undefined) ?? 30_000, upstream: 5_000, note: 'idle server connections purged gradually (pool-purge-delay)' }),
   versionArgs: ['-v'],
   file: 'haproxy.cfg',
   upstreams: haproxyServers,

@@ -1,4 +1,4 @@
-import type { L7ProxyOptions } from '../l7/options.js';
+import { L7_DEFAULTS, type L7ProxyOptions } from '../l7/options.js';
 import type { ProxyComponent } from './component.js';
 import { l7Knobs } from './l7-knobs.js';
 import { labEngine } from './lab-engine.js';
@@ -16,6 +16,12 @@ export const l7Fast: ProxyComponent = {
   source: 'lab',
   knobs: l7Knobs,
   ...labEngine,
+  // node:http's server closes an idle client connection 1 s after clientKeepAliveTimeout; the pool drops a socket at poolIdleTimeout or before the origin's hint.
+  idle: (knobs) => ({
+    clientSide: L7_DEFAULTS.clientKeepAliveTimeout + 1000,
+    upstream: (knobs.poolIdleTimeout as number | undefined) ?? L7_DEFAULTS.poolIdleTimeout,
+    ...(knobs.keepAliveHint === false ? {} : { hintMargin: (knobs.keepAliveHintMargin as number | undefined) ?? L7_DEFAULTS.keepAliveHintMargin }),
+  }),
   async create(knobs, common) {
     const { createL7FastProxy } = await import('../l7-fast/index.js');
     return createL7FastProxy({ ...common, ...(knobs as Partial<L7ProxyOptions>) });

@@ -12,6 +12,8 @@ export const naiveL4: ProxyComponent = {
   ...labEngine,
   // It holds every keep-alive reply until the origin's idle timeout: a matrix row would take seconds per request.
   inDefaultMatrix: false,
+  // Client connections stay until the client closes; upstream, a new connection per chunk, released by the origin's close.
+  idle: () => ({ clientSide: Infinity, upstream: null, note: 'a new upstream connection per chunk' }),
   async create(_knobs, common) {
     const { createNaiveL4 } = await import('../naive-l4.js');
     return createNaiveL4(common);

@@ -25,6 +25,11 @@ export const nginx = realPeer({
     keepalive: countField(0).optional().describe(`idle upstream connections cached per worker (keepalive N), default ${DEFAULT_KEEPALIVE}, 0 = none`),
     keepaliveTimeout: durationField.optional().describe("upstream keepalive_timeout, default nginx's 60s"),
   },
+  // Client side: keepalive_timeout (75s, the lab's config leaves it); upstream: the pool's keepalive_timeout, none without keepalive.
+  idle: (knobs) => ({
+    clientSide: 75_000,
+    upstream: ((knobs.keepalive as number | undefined) ?? DEFAULT_KEEPALIVE) === 0 ? 0 : ((knobs.keepaliveTimeout as number | undefined) ?? 60_000),
+  }),
   versionArgs: ['-v'],
   file: 'nginx.conf',
   upstreams,

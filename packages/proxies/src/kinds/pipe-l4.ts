@@ -10,6 +10,8 @@ export const pipeL4: ProxyComponent = {
   source: 'lab',
   knobs: {},
   ...labEngine,
+  // A pipe follows its two ends: it closes one side when the other closes.
+  idle: () => ({ clientSide: Infinity, upstream: Infinity, note: 'follows the ends' }),
   async create(_knobs, common) {
     const { createPipeL4 } = await import('../pipe-l4.js');
     return createPipeL4(common);

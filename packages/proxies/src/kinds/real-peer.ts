@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import type { Endpoint } from '@keepalive-lab/core';
 import { ChildProxy } from '../real/child-proxy.js';
-import type { PeerProgram, ProxyComponent } from './component.js';
+import type { HopIdle, PeerProgram, ProxyComponent } from './component.js';
 import { peerConfig, peerConfigKnobs, placeholders, type PeerSite } from './peer-config.js';
 import { findPeer, installLine, peerMissing, peerVersion } from './peer-program.js';
 
@@ -23,6 +23,8 @@ export interface RealPeerDef {
   file: string;
   /** The generated config for these knobs at this site. */
   generate(knobs: Record<string, unknown>, site: PeerSite): string;
+  /** Its idle timeouts with these knobs (what the lab's generated config leaves at the peer's defaults included). */
+  idle?(knobs: Record<string, unknown>): HopIdle;
   /** The origins as config lines, for a user's {{upstreams}}. */
   upstreams(targets: Endpoint[]): string;
   /** Arguments that run the binary in the foreground on `configPath`, writing only under `site.dir`. */
@@ -60,6 +62,7 @@ export function realPeer(def: RealPeerDef): ProxyComponent & { readonly def: Rea
     directivesIn: def.directivesIn,
     startable: true,
     inDefaultMatrix: true,
+    ...(def.idle ? { idle: def.idle } : {}),
     missing: (env) => peerMissing(def.kind, def.peer, env),
     version: () => peerVersion(findPeer(def.peer), def.versionArgs),
     create(knobs, common) {

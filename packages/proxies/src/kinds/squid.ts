@@ -38,6 +38,11 @@ export const squid = realPeer({
     keepAliveTimeout: wholeSeconds.optional().describe("client_idle_pconn_timeout: how long an idle client connection is kept, default Squid's 2m"),
     forwardMaxTries: countField(1).optional().describe('forward_max_tries: attempts per request, default 25; 1 = no retry after a pooled connection fails'),
   },
+  // client_idle_pconn_timeout (2m) and server_idle_pconn_timeout (1m).
+  idle: (knobs) => ({
+    clientSide: knobs.clientKeepAlive === false ? 0 : ((knobs.keepAliveTimeout as number | undefined) ?? 120_000),
+    upstream: knobs.pool === false ? 0 : ((knobs.poolIdleTimeout as number | undefined) ?? 60_000),
+  }),
   versionArgs: ['-v'],
   file: 'squid.conf',
   upstreams: peers,

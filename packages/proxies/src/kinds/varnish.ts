@@ -43,6 +43,11 @@ export const varnish = realPeer({
     keepAliveTimeout: durationField.optional().describe("timeout_idle: how long an idle client connection is kept, default Varnish's 5s"),
     maxConnections: countField(1).optional().describe('each backend\'s .max_connections (Varnish 7.1 answers 503 beyond it, no queue)'),
   },
+  // timeout_idle (5s) on the client side; backend_idle_timeout (60s) for pooled backend connections.
+  idle: (knobs) => ({
+    clientSide: (knobs.keepAliveTimeout as number | undefined) ?? 5_000,
+    upstream: knobs.pool === false ? 0 : ((knobs.poolIdleTimeout as number | undefined) ?? 60_000),
+  }),
   versionArgs: ['-V'],
   file: 'lab.vcl',
   upstreams: (targets) => backends(targets),

@@ -18,8 +18,9 @@ export function renderPortTable(requests: RequestRecord[], p: Painter): string {
     if (rows) rows.push(r);
     else byPort.set(key, [r]);
   }
-  const hasUpstream = requests.some((r) => r.upstreamPort !== null);
-  const head = ['client port', 'requests', ...(hasUpstream ? ['upstream ports'] : []), 'origin ports', 'nth on conn', 'status', 'done at'];
+  const chain = hopsBeforeLast(requests);
+  const hasUpstream = chain.length === 0 && requests.some((r) => r.upstreamPort !== null);
+  const head = ['client port', 'requests', ...chain.map((kind) => `${kind} upstream ports`), ...(hasUpstream ? ['upstream ports'] : []), 'origin ports', 'nth on conn', 'status', 'done at'];
   const t = table(head.map((h) => p.c.bold(h)));
   let drawn = 0;
   for (const [port, rs] of byPort) {
@@ -29,6 +30,7 @@ export function renderPortTable(requests: RequestRecord[], p: Painter): string {
     t.push([
       port,
       String(rs.length),
+      ...chain.map((_, i) => distinct(rs.map((r) => cell(r.hops?.[i]?.upstreamPort)))),
       ...(hasUpstream ? [distinct(rs.map((r) => cell(r.upstreamPort)))] : []),
       distinct(rs.map((r) => cell(r.originPort))),
       range(rs.map((r) => r.nthOnConn)),
@@ -38,6 +40,16 @@ export function renderPortTable(requests: RequestRecord[], p: Painter): string {
   }
   const more = byPort.size > MAX_ROWS ? `\n${p.c.dim(`… and ${byPort.size - MAX_ROWS} more client ports`)}` : '';
   return t.toString() + more;
+}
+
+/**
+ * With a chain of proxies, the hops whose upstream ports get a column of
+ * their own: all but the last, whose upstream port is the origin's column.
+ * Empty for no proxy or one (the `upstream ports` column).
+ */
+export function hopsBeforeLast(requests: RequestRecord[]): string[] {
+  const hops = requests.find((r) => (r.hops?.length ?? 0) > 1)?.hops ?? [];
+  return hops.slice(0, -1).map((h, i) => `${i + 1}:${h.kind}`);
 }
 
 /** Distinct values in order of first appearance, shortened when long. */

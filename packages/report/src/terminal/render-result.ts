@@ -7,6 +7,7 @@ import { ms, painter, type Painter, type RenderOptions } from './style.js';
 import { batchesOf } from '@keepalive-lab/scenarios';
 import { renderTimeline } from './timeline.js';
 import { renderHopHeaders, renderPeerLogs } from './hop-headers.js';
+import { isAboutTimeouts, renderIdleTimeouts } from './idle-timeouts.js';
 
 /**
  * What `lab run` prints for a result, and `lab show` prints again from the
@@ -39,9 +40,11 @@ export function renderResult(doc: ResultDocument, o: RenderOptions): string {
  * The lines `lab run` prints before running a scenario (name, title, story);
  * `lab show` prints them again before the rendered result.
  */
-export function renderRunHeader(scenario: Pick<ResultDocument['scenario'], 'name' | 'title' | 'story'>, o: Pick<RenderOptions, 'color'>): string {
-  const c = painter({ color: o.color, width: 0 }).c;
-  return `${c.bold.cyan(`▶ ${scenario.name}`)}  ${scenario.title}\n${c.dim(scenario.story.trim())}\n\n`;
+export function renderRunHeader(scenario: ResultDocument['scenario'], o: Pick<RenderOptions, 'color'>): string {
+  const p = painter({ color: o.color, width: 0 });
+  const c = p.c;
+  const idle = isAboutTimeouts(scenario) ? `${renderIdleTimeouts(scenario, p)}\n\n` : '';
+  return `${c.bold.cyan(`▶ ${scenario.name}`)}  ${scenario.title}\n${c.dim(scenario.story.trim())}\n\n${idle}`;
 }
 
 export function verdictLine(doc: Pick<ResultDocument, 'verdict' | 'expectations' | 'scenario'>, c: ReturnType<typeof painter>['c']): string {

@@ -1,4 +1,5 @@
 import type { RequestRecord } from '@keepalive-lab/core';
+import { hopsBeforeLast } from './port-table.js';
 import { cell, ms, table, type Painter } from './style.js';
 
 /**
@@ -7,9 +8,10 @@ import { cell, ms, table, type Painter } from './style.js';
  * Long runs show the first and last rows only.
  */
 export function renderRequestTable(requests: RequestRecord[], p: Painter, maxRows = 30): string {
-  const hasUpstream = requests.some((r) => r.upstreamPort !== null);
+  const chain = hopsBeforeLast(requests);
+  const hasUpstream = chain.length === 0 && requests.some((r) => r.upstreamPort !== null);
   const multiOrigin = new Set(requests.map((r) => r.origin)).size > 1;
-  const head = ['id', 'client port', ...(hasUpstream ? ['upstream port'] : []), 'origin port', ...(multiOrigin ? ['origin'] : []), 'conn', 'nth', 'start', 'end', 'latency', 'status'];
+  const head = ['id', 'client port', ...chain.map((kind) => `${kind} upstream`), ...(hasUpstream ? ['upstream port'] : []), 'origin port', ...(multiOrigin ? ['origin'] : []), 'conn', 'nth', 'start', 'end', 'latency', 'status'];
   const t = table(head.map((h) => p.c.bold(h)));
   const ordered = [...requests].sort((a, b) => (a.end ?? Infinity) - (b.end ?? Infinity));
   const rows = ordered.length > maxRows ? [...ordered.slice(0, maxRows - 5), null, ...ordered.slice(-4)] : ordered;
@@ -22,6 +24,7 @@ export function renderRequestTable(requests: RequestRecord[], p: Painter, maxRow
     t.push([
       r.id,
       cell(r.clientPort),
+      ...chain.map((_, i) => cell(r.hops?.[i]?.upstreamPort)),
       ...(hasUpstream ? [cell(r.upstreamPort)] : []),
       cell(r.originPort),
       ...(multiOrigin ? [cell(r.origin)] : []),
