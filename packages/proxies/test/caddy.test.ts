@@ -1,95 +1,18 @@
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import type { ChildProxy } from '../src/index.js';
 import { caddy } from '../src/kinds/caddy.js';
-import { closeAll, expectCleanClose, expectPeerMissing, get, portEchoOrigin, started, type Closers } from './helpers/real-proxy-fixture.js';
+import { agent, idleCloseMs, send } from './helpers/peer-client.js';
+import { deadPort, origin } from './helpers/peer-origin.js';
+import { closeAll, expectCleanClose, expectPeerMissing, get, peerComponent, portEchoOrigin, started, type Closers } from './helpers/real-proxy-fixture.js';
 
 // These run the real Caddy; where it is absent only the missing-peer tests run.
-// Built from the component, as peerKind() does from the registry.
-const missing = caddy.missing();
-if (missing !== null) console.warn(`caddy tests skipped: ${missing}`);
-const installed = missing === null;
-
-/** A caddy child in front of origins on `ports`, its knobs parsed as a scenario's are (durations → ms). */
-const create = async (knobs: Record<string, unknown>, ports: number[], binary?: string): Promise<ChildProxy> =>
-  (await caddy.create(z.object(caddy.knobs).strict().parse(knobs), {
-    targets: ports.map((port) => ({ host: '127.0.0.1', port })),
-    ...(binary === undefined ? {} : { binary }),
-  })) as ChildProxy;
+// Built from the component, as peerKind() does from the registry; knobs parsed as a scenario's are (durations → ms).
+const { installed, create } = peerComponent(caddy, { parseKnobs: true });
 
 const closers: Closers = [];
 afterEach(() => closeAll(closers));
-
-function agent(keepAlive: boolean): http.Agent {
-  const a = new http.Agent({ keepAlive, ...(keepAlive ? { maxSockets: 1 } : {}) });
-  closers.push(async () => a.destroy());
-  return a;
-}
-
-/** An origin answering with `handle`; records the remote port of each connection. */
-async function origin(handle: http.RequestListener): Promise<{ port: number; connPorts: number[] }> {
-  const connPorts: number[] = [];
-  const server = http.createServer((req, res) => {
-    req.resume();
-    handle(req, res);
-  });
-  server.on('connection', (s: net.Socket) => connPorts.push(s.remotePort ?? 0));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  closers.push(async () => {
-    server.closeAllConnections();
-    server.close();
-    await once(server, 'close');
-  });
-  return { port: (server.address() as net.AddressInfo).port, connPorts };
-}
-
-/** A request with any method; the status, or the client-side error code when no response came. */
-function send(port: number, a: http.Agent, method: string): Promise<{ status: number | string; body: string; headers: http.IncomingHttpHeaders }> {
-  return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/', method, agent: a }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    });
-    req.on('error', (err: NodeJS.ErrnoException) => resolve({ status: err.code ?? err.message, body: '', headers: {} }));
-    req.end(method === 'POST' ? 'x' : undefined);
-  });
-}
-
-/** A port nothing listens on (just released). */
-async function deadPort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as net.AddressInfo;
-  s.close();
-  await once(s, 'close');
-  return port;
-}
-
-/** ms from a keep-alive response to the proxy closing that client connection; null if still open after `cap` ms. */
-async function idleCloseMs(port: number, cap: number): Promise<number | null> {
-  const s = net.connect({ host: '127.0.0.1', port });
-  s.on('error', () => undefined /* a reset also ends the wait */);
-  await once(s, 'connect');
-  s.write('GET / HTTP/1.1\r\nHost: lab\r\n\r\n');
-  await once(s, 'data');
-  s.resume();
-  const t = performance.now();
-  const ac = new AbortController();
-  const closed = once(s, 'close').then(() => performance.now() - t);
-  const r = await Promise.race([closed, sleep(cap, null, { signal: ac.signal }).catch(() => null)]);
-  ac.abort();
-  s.destroy();
-  return r;
-}
 
 describe('proxy kind caddy (the real Caddy)', () => {
   it('rejects listen() with LAB_ERR_PEER_MISSING and the install command when caddy is absent', async () => {
@@ -101,8 +24,8 @@ describe('proxy kind caddy (the real Caddy)', () => {
     const o = await portEchoOrigin(closers);
     const proxy = await create({}, [o.port]);
     const port = await started(proxy, closers);
-    const keep = agent(true);
-    const replies = [await get(port, keep), await get(port, keep), await get(port, agent(false))];
+    const keep = agent(closers, true);
+    const replies = [await get(port, keep), await get(port, keep), await get(port, agent(closers, false))];
     expect(replies.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(o.connPorts).toHaveLength(1);
     expect(replies.map((r) => Number(r.body))).toEqual([o.connPorts[0], o.connPorts[0], o.connPorts[0]]);
@@ -113,7 +36,7 @@ describe('proxy kind caddy (the real Caddy)', () => {
   it.skipIf(!installed)('keepalive 0 (keepalive off): a new origin connection per request', async () => {
     const o = await portEchoOrigin(closers);
     const port = await started(await create({ keepalive: 0 }, [o.port]), closers);
-    const keep = agent(true);
+    const keep = agent(closers, true);
     const replies = [await get(port, keep), await get(port, keep)];
     expect(o.connPorts).toHaveLength(2);
     expect(replies.map((r) => Number(r.body))).toEqual(o.connPorts);
@@ -126,9 +49,9 @@ describe('proxy kind caddy (the real Caddy)', () => {
     { knobs: { keepalive: 1 }, originConnections: 3 },
     { knobs: { maxConnsPerHost: 1 }, originConnections: 1 },
   ])('$knobs: two rounds of two concurrent requests → $originConnections origin connection(s)', async ({ knobs, originConnections }) => {
-    const o = await origin((req, res) => setTimeout(() => res.end('ok'), 100));
+    const o = await origin(closers, (req, res) => setTimeout(() => res.end('ok'), 100));
     const port = await started(await create(knobs, [o.port]), closers);
-    const a = agent(false);
+    const a = agent(closers, false);
     for (let round = 0; round < 2; round++) expect((await Promise.all([get(port, a), get(port, a)])).map((r) => r.status)).toEqual([200, 200]);
     expect(o.connPorts).toHaveLength(originConnections);
   });
@@ -136,7 +59,7 @@ describe('proxy kind caddy (the real Caddy)', () => {
   it.skipIf(!installed)('keepaliveTimeout 200ms: a connection idle 1 s is gone, the next request opens another', async () => {
     const o = await portEchoOrigin(closers);
     const port = await started(await create({ keepaliveTimeout: '200ms' }, [o.port]), closers);
-    const keep = agent(true);
+    const keep = agent(closers, true);
     await get(port, keep);
     await sleep(1000);
     await get(port, keep);
@@ -151,7 +74,7 @@ describe('proxy kind caddy (the real Caddy)', () => {
   ])('$knobs with a dead origin: replies are $statuses', async ({ knobs, statuses }) => {
     const o = await portEchoOrigin(closers);
     const port = await started(await create(knobs, [await deadPort(), o.port]), closers);
-    const a = agent(false);
+    const a = agent(closers, false);
     const replies = [];
     for (let i = 0; i < 4; i++) replies.push((await get(port, a)).status);
     expect([...new Set(replies)].sort()).toEqual(statuses);
@@ -169,19 +92,19 @@ describe('proxy kind caddy (the real Caddy)', () => {
     const o = await portEchoOrigin(closers);
     const proxy = await create({ directives: ['header_down X-Lab-Directive caddy'] }, [o.port]);
     const port = await started(proxy, closers);
-    const r = await send(port, agent(false), 'GET');
+    const r = await send(port, agent(closers, false), 'GET');
     expect(r.status).toBe(200);
     expect(r.headers['x-lab-directive']).toBe('caddy');
     expect(proxy.config).toMatch(/reverse_proxy [^{]*\{[^}]*header_down X-Lab-Directive caddy/);
   });
 
   it.skipIf(!installed)("ignores the origin's Keep-Alive: timeout=1 hint: reuses the connection 1.5 s later", async () => {
-    const o = await origin((req, res) => {
+    const o = await origin(closers, (req, res) => {
       res.setHeader('Keep-Alive', 'timeout=1');
       res.end(String(req.socket.remotePort));
     });
     const port = await started(await create({}, [o.port]), closers);
-    const keep = agent(true);
+    const keep = agent(closers, true);
     await get(port, keep);
     await sleep(1500);
     await get(port, keep);
@@ -194,15 +117,9 @@ describe('proxy kind caddy (the real Caddy)', () => {
     { method: 'GET', second: 200 },
     { method: 'POST', second: 502 },
   ])('a pooled connection dropped under a $method: the client gets $second', async ({ method, second }) => {
-    const seen = new Map<net.Socket, number>();
-    const o = await origin((req, res) => {
-      const n = (seen.get(req.socket) ?? 0) + 1;
-      seen.set(req.socket, n);
-      if (n === 2) req.socket.destroy();
-      else res.end(String(req.socket.remotePort));
-    });
+    const o = await origin(closers, undefined, { dropSecond: true });
     const port = await started(await create({}, [o.port]), closers);
-    const keep = agent(true);
+    const keep = agent(closers, true);
     expect((await send(port, keep, method)).status).toBe(200);
     expect((await send(port, keep, method)).status).toBe(second);
   });

@@ -3,77 +3,17 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpProxy } from '../src/kinds/http-proxy.js';
-import type { LabProxy } from '../src/kinds/component.js';
-import { closeAll, get, portEchoOrigin, type Closers } from './helpers/real-proxy-fixture.js';
+import { agent, request } from './helpers/peer-client.js';
+import { barrierOrigin, origin } from './helpers/peer-origin.js';
+import { closeAll, get, portEchoOrigin, startProxy, type Closers } from './helpers/real-proxy-fixture.js';
 
 const closers: Closers = [];
 afterEach(() => closeAll(closers));
 
-async function start(knobs: Record<string, unknown>, ...ports: number[]): Promise<{ proxy: LabProxy; port: number }> {
-  const proxy = await httpProxy.create(knobs, { targets: ports.map((port) => ({ host: '127.0.0.1', port })) });
-  closers.push(() => proxy.close());
-  return { proxy, port: (await proxy.listen()).port };
-}
-
-function keepAliveAgent(maxSockets = 1): http.Agent {
-  const agent = new http.Agent({ keepAlive: true, maxSockets });
-  closers.push(async () => agent.destroy());
-  return agent;
-}
-
-/** An origin on `handler` that notes each connection's remote port; closed by afterEach. */
-async function origin(handler: http.RequestListener): Promise<{ port: number; connPorts: number[] }> {
-  const connPorts: number[] = [];
-  const server = http.createServer(handler);
-  server.on('connection', (s: net.Socket) => connPorts.push(s.remotePort ?? 0));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  closers.push(async () => {
-    server.closeAllConnections();
-    server.close();
-    await once(server, 'close');
-  });
-  return { port: (server.address() as net.AddressInfo).port, connPorts };
-}
-
-/** Holds each answer until `n` requests wait (or `holdMs` passes): `together` is the most that were in flight at once. */
-async function barrierOrigin(n: number, holdMs = 300): Promise<{ port: number; connPorts: number[]; together: number }> {
-  let waiting: http.ServerResponse[] = [];
-  const state = { together: 0 };
-  const release = () => {
-    state.together = Math.max(state.together, waiting.length);
-    for (const r of waiting.splice(0)) r.end(String(r.socket?.remotePort));
-  };
-  const o = await origin((req, res) => {
-    req.resume();
-    waiting.push(res);
-    if (waiting.length >= n) release();
-    else setTimeout(release, holdMs);
-  });
-  return Object.assign(state, o);
-}
+const start = (knobs: Record<string, unknown>, ...ports: number[]) => startProxy(httpProxy, closers, knobs, ports);
 
 /** Answers with the request's headers as JSON. */
-const headerEchoOrigin = async (): Promise<number> =>
-  (
-    await origin((req, res) => {
-      req.resume();
-      res.end(JSON.stringify(req.headers));
-    })
-  ).port;
-
-function request(port: number, headers: http.OutgoingHttpHeaders): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: '/', headers, agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .once('error', reject);
-  });
-}
+const headerEchoOrigin = async (): Promise<number> => (await origin(closers, (req, res) => res.end(JSON.stringify(req.headers)))).port;
 
 describe('proxy kind http-proxy (node-http-proxy 1.18.1)', () => {
   it('reports the package version', async () => {
@@ -84,8 +24,8 @@ describe('proxy kind http-proxy (node-http-proxy 1.18.1)', () => {
   it('default (no agent): a new origin connection per request, even for one keep-alive client', async () => {
     const o = await portEchoOrigin(closers);
     const { port } = await start({}, o.port);
-    const agent = keepAliveAgent();
-    const replies = [await get(port, agent), await get(port, agent)];
+    const keep = agent(closers, true);
+    const replies = [await get(port, keep), await get(port, keep)];
     expect(replies.map((r) => r.status)).toEqual([200, 200]);
     expect(o.connPorts).toHaveLength(2);
     expect(replies.map((r) => Number(r.body))).toEqual(o.connPorts);
@@ -94,7 +34,7 @@ describe('proxy kind http-proxy (node-http-proxy 1.18.1)', () => {
   it("default: the origin's Connection: close is copied to the client, whose connection ends too", async () => {
     const o = await portEchoOrigin(closers);
     const { port } = await start({}, o.port);
-    const res = await new Promise<http.IncomingMessage>((resolve) => http.get({ host: '127.0.0.1', port, agent: keepAliveAgent() }, resolve));
+    const res = await new Promise<http.IncomingMessage>((resolve) => http.get({ host: '127.0.0.1', port, agent: agent(closers, true) }, resolve));
     res.resume();
     await once(res, 'end');
     expect(res.headers.connection).toBe('close');
@@ -103,22 +43,22 @@ describe('proxy kind http-proxy (node-http-proxy 1.18.1)', () => {
   it('keepAlive: true: sequential requests share one origin connection', async () => {
     const o = await portEchoOrigin(closers);
     const { port } = await start({ keepAlive: true }, o.port);
-    const agent = keepAliveAgent();
-    const replies = [await get(port, agent), await get(port, agent)];
+    const keep = agent(closers, true);
+    const replies = [await get(port, keep), await get(port, keep)];
     expect(replies.map((r) => r.status)).toEqual([200, 200]);
     expect(o.connPorts).toHaveLength(1);
   });
 
   it('maxSockets 1: two concurrent requests queue for one origin connection; unlimited opens two', async () => {
-    const one = await barrierOrigin(2);
+    const one = await barrierOrigin(closers, 2);
     const limited = await start({ keepAlive: true, maxSockets: 1 }, one.port);
-    await Promise.all([get(limited.port, keepAliveAgent()), get(limited.port, keepAliveAgent())]);
+    await Promise.all([get(limited.port, agent(closers, true)), get(limited.port, agent(closers, true))]);
     expect(one.connPorts).toHaveLength(1);
     expect(one.together).toBe(1);
 
-    const two = await barrierOrigin(2);
+    const two = await barrierOrigin(closers, 2);
     const unlimited = await start({ keepAlive: true }, two.port);
-    await Promise.all([get(unlimited.port, keepAliveAgent()), get(unlimited.port, keepAliveAgent())]);
+    await Promise.all([get(unlimited.port, agent(closers, true)), get(unlimited.port, agent(closers, true))]);
     expect(two.connPorts).toHaveLength(2);
     expect(two.together).toBe(2);
   });
@@ -138,7 +78,7 @@ describe('proxy kind http-proxy (node-http-proxy 1.18.1)', () => {
   it('copies hop-by-hop fields: a field the client names in Connection reaches the origin', async () => {
     const origin = await headerEchoOrigin();
     const { port } = await start({ keepAlive: true }, origin);
-    const seen = JSON.parse((await request(port, { Connection: 'keep-alive, x-hop', 'X-Hop': 'secret' })).body) as Record<string, string>;
+    const seen = JSON.parse((await request(port, { headers: { Connection: 'keep-alive, x-hop', 'X-Hop': 'secret' } })).body) as Record<string, string>;
     expect(seen['x-hop']).toBe('secret');
     expect(seen.connection).toBe('keep-alive, x-hop');
   });
@@ -147,26 +87,19 @@ describe('proxy kind http-proxy (node-http-proxy 1.18.1)', () => {
     const a = await portEchoOrigin(closers);
     const b = await portEchoOrigin(closers);
     const { port } = await start({ keepAlive: true }, a.port, b.port);
-    const agent = keepAliveAgent();
-    for (let i = 0; i < 4; i++) await get(port, agent);
+    const keep = agent(closers, true);
+    for (let i = 0; i < 4; i++) await get(port, keep);
     expect([a.connPorts.length, b.connPorts.length]).toEqual([1, 1]);
   });
 
   it('origin down: 502, and the next request is served once it is up again', async () => {
     const o = await portEchoOrigin(closers);
     const { port } = await start({}, o.port);
-    const agent = keepAliveAgent();
+    const keep = agent(closers, true);
     await closeAll(closers.splice(0, 1)); // the origin only; its port is free now
-    expect((await get(port, agent)).status).toBe(502);
-    const server = http.createServer((_req, res) => res.end('back'));
-    server.listen(o.port, '127.0.0.1');
-    await once(server, 'listening');
-    closers.push(async () => {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    });
-    expect(await get(port, agent)).toEqual({ status: 200, body: 'back' });
+    expect((await get(port, keep)).status).toBe(502);
+    await origin(closers, (_req, res) => res.end('back'), { port: o.port });
+    expect(await get(port, keep)).toEqual({ status: 200, body: 'back' });
   });
 
   // Timing: well under ServerBase's 500ms grace, after which it would be destroyed anyway.
@@ -187,13 +120,12 @@ describe('proxy kind http-proxy (node-http-proxy 1.18.1)', () => {
   it.each([{}, { keepAlive: true }])('close() mid-request (%o): the answer still arrives, then every socket closes at once', async (knobs) => {
     let arrived: () => void = () => {};
     const inOrigin = new Promise<void>((resolve) => (arrived = resolve));
-    const o = await origin((req, res) => {
-      req.resume();
+    const o = await origin(closers, (_req, res) => {
       arrived();
       setTimeout(() => res.end('late'), 100);
     });
     const { proxy, port } = await start(knobs, o.port);
-    const reply = get(port, keepAliveAgent());
+    const reply = get(port, agent(closers, true));
     await inOrigin;
     const closed = proxy.close();
     expect(await reply).toEqual({ status: 200, body: 'late' });
@@ -206,8 +138,8 @@ describe('proxy kind http-proxy (node-http-proxy 1.18.1)', () => {
   it('close(): no socket left, port refused, twice is fine', async () => {
     const o = await portEchoOrigin(closers);
     const { proxy, port } = await start({ keepAlive: true }, o.port);
-    const agent = keepAliveAgent();
-    await get(port, agent);
+    const keep = agent(closers, true);
+    await get(port, keep);
     expect(proxy.openSockets).toBe(2); // the client's and the pooled upstream one, both idle
     await Promise.all([proxy.close(), proxy.close()]);
     expect(proxy.openSockets).toBe(0);

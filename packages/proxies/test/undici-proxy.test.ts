@@ -3,81 +3,29 @@ import http from 'node:http';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LabProxy } from '../src/kinds/component.js';
 import { undiciProxy } from '../src/kinds/undici-proxy.js';
-import { closeAll, get, type Closers } from './helpers/real-proxy-fixture.js';
+import { agent, request } from './helpers/peer-client.js';
+import { barrierOrigin, origin } from './helpers/peer-origin.js';
+import { closeAll, get, startProxy, type Closers } from './helpers/real-proxy-fixture.js';
 
 const closers: Closers = [];
 afterEach(() => closeAll(closers));
 
-async function start(knobs: Record<string, unknown>, ...ports: number[]): Promise<{ proxy: LabProxy; port: number }> {
-  const proxy = await undiciProxy.create(knobs, { targets: ports.map((port) => ({ host: '127.0.0.1', port })) });
-  closers.push(() => proxy.close());
-  return { proxy, port: (await proxy.listen()).port };
-}
-
-function keepAliveAgent(): http.Agent {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  closers.push(async () => agent.destroy());
-  return agent;
-}
+const start = (knobs: Record<string, unknown>, ...ports: number[]) => startProxy(undiciProxy, closers, knobs, ports);
 
 /**
- * An origin on `handler` (default: echo the connection's port) that notes each
- * connection's remote port. `keepAliveTimeout` is node's: it sends
- * `Keep-Alive: timeout=<s>`, and 0 sends no hint at all.
+ * Two requests on one keep-alive client connection, `pauseMs` apart, through a
+ * proxy with `knobs` to an origin whose Keep-Alive hint is `originKeepAliveTimeout`
+ * (0: none): the remote ports of the connections the origin accepted.
  */
-async function origin(handler?: http.RequestListener, keepAliveTimeout = 5000, port = 0): Promise<{ port: number; connPorts: number[] }> {
-  const connPorts: number[] = [];
-  const server = http.createServer(
-    handler ??
-      ((req, res) => {
-        req.resume();
-        res.end(String(req.socket.remotePort));
-      }),
-  );
-  server.keepAliveTimeout = keepAliveTimeout;
-  server.on('connection', (s: net.Socket) => connPorts.push(s.remotePort ?? 0));
-  server.listen(port, '127.0.0.1');
-  await once(server, 'listening');
-  closers.push(async () => {
-    server.closeAllConnections();
-    server.close();
-    await once(server, 'close');
-  });
-  return { port: (server.address() as net.AddressInfo).port, connPorts };
-}
-
-/** Holds each answer until `n` requests wait (or `holdMs` passes): `together` is the most that were in flight at once. */
-async function barrierOrigin(n: number, holdMs = 300): Promise<{ port: number; connPorts: number[]; together: number }> {
-  const waiting: http.ServerResponse[] = [];
-  const state = { together: 0 };
-  const release = () => {
-    state.together = Math.max(state.together, waiting.length);
-    for (const r of waiting.splice(0)) r.end(String(r.socket?.remotePort));
-  };
-  const o = await origin((req, res) => {
-    req.resume();
-    waiting.push(res);
-    if (waiting.length >= n) release();
-    else setTimeout(release, holdMs);
-  });
-  return Object.assign(state, o);
-}
-
-/** `body` as several writes goes out chunked; as one string, with Content-Length. */
-function request(port: number, options: http.RequestOptions, body?: string | string[]): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/', agent: false, ...options }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
-    req.once('error', reject);
-    for (const part of Array.isArray(body) ? body : [body]) req.write(part ?? '');
-    req.end();
-  });
+async function twoRequests(knobs: Record<string, unknown>, originKeepAliveTimeout: number, pauseMs = 0): Promise<number[]> {
+  const o = await origin(closers, undefined, { keepAliveTimeout: originKeepAliveTimeout });
+  const { port } = await start(knobs, o.port);
+  const keep = agent(closers, true);
+  await get(port, keep);
+  if (pauseMs > 0) await sleep(pauseMs);
+  await get(port, keep);
+  return o.connPorts;
 }
 
 describe('proxy kind undici-proxy (a node:http proxy on undici Pool)', () => {
@@ -87,38 +35,37 @@ describe('proxy kind undici-proxy (a node:http proxy on undici Pool)', () => {
   });
 
   it('pools by default: sequential requests share one origin connection', async () => {
-    const o = await origin();
+    const o = await origin(closers);
     const { port } = await start({}, o.port);
-    const agent = keepAliveAgent();
-    const replies = [await get(port, agent), await get(port, agent), await get(port, agent)];
+    const keep = agent(closers, true);
+    const replies = [await get(port, keep), await get(port, keep), await get(port, keep)];
     expect(replies.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(o.connPorts).toHaveLength(1);
   });
 
   it('connections 1: two concurrent client requests use one origin connection; unlimited opens two', async () => {
-    const one = await barrierOrigin(2);
+    const one = await barrierOrigin(closers, 2);
     const limited = await start({ connections: 1 }, one.port);
-    await Promise.all([get(limited.port, keepAliveAgent()), get(limited.port, keepAliveAgent())]);
+    await Promise.all([get(limited.port, agent(closers, true)), get(limited.port, agent(closers, true))]);
     expect(one.connPorts).toHaveLength(1);
     expect(one.together).toBe(1);
 
-    const two = await barrierOrigin(2);
+    const two = await barrierOrigin(closers, 2);
     const unlimited = await start({}, two.port);
-    await Promise.all([get(unlimited.port, keepAliveAgent()), get(unlimited.port, keepAliveAgent())]);
+    await Promise.all([get(unlimited.port, agent(closers, true)), get(unlimited.port, agent(closers, true))]);
     expect(two.connPorts).toHaveLength(2);
   });
 
   it('pipelining 2 (connections 1): both requests are at the origin at once, on one connection', async () => {
-    const o = await barrierOrigin(2);
+    const o = await barrierOrigin(closers, 2);
     const { port } = await start({ connections: 1, pipelining: 2 }, o.port);
-    await Promise.all([get(port, keepAliveAgent()), get(port, keepAliveAgent())]);
+    await Promise.all([get(port, agent(closers, true)), get(port, agent(closers, true))]);
     expect(o.connPorts).toHaveLength(1);
     expect(o.together).toBe(2);
   });
 
   it('drops hop-by-hop fields both ways, and those named in Connection', async () => {
-    const o = await origin((req, res) => {
-      req.resume();
+    const o = await origin(closers, (req, res) => {
       res.setHeader('Connection', 'x-down');
       res.setHeader('X-Down', 'origin-only');
       res.setHeader('X-End', 'kept');
@@ -139,10 +86,14 @@ describe('proxy kind undici-proxy (a node:http proxy on undici Pool)', () => {
 
   it('streams a request body up and the answer down', async () => {
     const framing: string[] = [];
-    const o = await origin((req, res) => {
-      framing.push(req.headers['transfer-encoding'] ?? `length ${req.headers['content-length']}`);
-      req.pipe(res);
-    });
+    const o = await origin(
+      closers,
+      (req, res) => {
+        framing.push(req.headers['transfer-encoding'] ?? `length ${req.headers['content-length']}`);
+        req.pipe(res);
+      },
+      { drain: false },
+    );
     const { port } = await start({}, o.port);
     const body = 'x'.repeat(100_000);
     const chunked = await request(port, { method: 'POST' }, [body, body]);
@@ -152,50 +103,32 @@ describe('proxy kind undici-proxy (a node:http proxy on undici Pool)', () => {
   });
 
   it("honours the origin's Keep-Alive hint minus 2s: timeout=2 means no reuse at all", async () => {
-    const o = await origin(undefined, 2000);
-    const { port } = await start({}, o.port);
-    const agent = keepAliveAgent();
-    await get(port, agent);
-    await get(port, agent);
-    expect(o.connPorts).toHaveLength(2);
+    expect(await twoRequests({}, 2000)).toHaveLength(2);
   });
 
   // Timing: 100ms knobs against a 300ms pause (undici's defaults are 4s and 3s here).
   it('keepAliveTimeout (origin gives no hint): an idle pooled socket is closed after it', async () => {
     for (const [knobs, conns] of [[{ keepAliveTimeout: 100 }, 2], [{}, 1]] as const) {
-      const o = await origin(undefined, 0);
-      const { port } = await start(knobs, o.port);
-      const agent = keepAliveAgent();
-      await get(port, agent);
-      await sleep(300);
-      await get(port, agent);
-      expect(o.connPorts, JSON.stringify(knobs)).toHaveLength(conns);
+      expect(await twoRequests(knobs, 0, 300), JSON.stringify(knobs)).toHaveLength(conns);
     }
   });
 
   it("keepAliveMaxTimeout caps the origin's hint (timeout=5)", async () => {
     for (const [knobs, conns] of [[{ keepAliveMaxTimeout: 100 }, 2], [{}, 1]] as const) {
-      const o = await origin(undefined, 5000);
-      const { port } = await start(knobs, o.port);
-      const agent = keepAliveAgent();
-      await get(port, agent);
-      await sleep(300);
-      await get(port, agent);
-      expect(o.connPorts, JSON.stringify(knobs)).toHaveLength(conns);
+      expect(await twoRequests(knobs, 5000, 300), JSON.stringify(knobs)).toHaveLength(conns);
     }
   });
 
   it('no retry: a GET whose pooled connection drops unanswered gets 502, and no second connection is tried', async () => {
     let served = 0;
-    const o = await origin((req, res) => {
-      req.resume();
+    const o = await origin(closers, (req, res) => {
       if (++served === 2) req.socket.destroy(); // the reused connection dies under the second request
       else res.end('ok');
     });
     const { port } = await start({}, o.port);
-    const agent = keepAliveAgent();
-    expect((await get(port, agent)).status).toBe(200);
-    expect((await get(port, agent)).status).toBe(502);
+    const keep = agent(closers, true);
+    expect((await get(port, keep)).status).toBe(200);
+    expect((await get(port, keep)).status).toBe(502);
     expect(served).toBe(2);
     expect(o.connPorts).toHaveLength(1);
   });
@@ -204,7 +137,7 @@ describe('proxy kind undici-proxy (a node:http proxy on undici Pool)', () => {
     let upstream: net.Socket | null = null;
     let arrived: () => void = () => {};
     const inOrigin = new Promise<void>((resolve) => (arrived = resolve));
-    const o = await origin((req) => {
+    const o = await origin(closers, (req) => {
       upstream = req.socket;
       arrived();
     });
@@ -218,27 +151,27 @@ describe('proxy kind undici-proxy (a node:http proxy on undici Pool)', () => {
   }, 5000);
 
   it('origin down: 502, and the next request is served once it is up again', async () => {
-    const o = await origin();
+    const o = await origin(closers);
     const { port } = await start({}, o.port);
-    const agent = keepAliveAgent();
+    const keep = agent(closers, true);
     await closeAll(closers.splice(0, 1)); // the origin only; its port is free now
-    expect((await get(port, agent)).status).toBe(502);
-    await origin((_req, res) => res.end('back'), 5000, o.port);
-    expect(await get(port, agent)).toEqual({ status: 200, body: 'back' });
+    expect((await get(port, keep)).status).toBe(502);
+    await origin(closers, (_req, res) => res.end('back'), { port: o.port });
+    expect(await get(port, keep)).toEqual({ status: 200, body: 'back' });
   });
 
   it('balances round-robin per request over the targets', async () => {
-    const a = await origin();
-    const b = await origin();
+    const a = await origin(closers);
+    const b = await origin(closers);
     const { port } = await start({}, a.port, b.port);
-    const agent = keepAliveAgent();
-    for (let i = 0; i < 4; i++) await get(port, agent);
+    const keep = agent(closers, true);
+    for (let i = 0; i < 4; i++) await get(port, keep);
     expect([a.connPorts.length, b.connPorts.length]).toEqual([1, 1]);
   });
 
   // Timing: well under ServerBase's 500ms grace, after which it would be destroyed anyway.
   it('close() ends a client connection that never sent a request at once', async () => {
-    const o = await origin();
+    const o = await origin(closers);
     const { proxy, port } = await start({}, o.port);
     const silent = net.connect(port, '127.0.0.1');
     closers.push(async () => void silent.destroy());
@@ -253,13 +186,12 @@ describe('proxy kind undici-proxy (a node:http proxy on undici Pool)', () => {
   it('close() mid-request: the answer still arrives, then every socket closes at once; twice is fine', async () => {
     let arrived: () => void = () => {};
     const inOrigin = new Promise<void>((resolve) => (arrived = resolve));
-    const o = await origin((req, res) => {
-      req.resume();
+    const o = await origin(closers, (_req, res) => {
       arrived();
       setTimeout(() => res.end('late'), 100);
     });
     const { proxy, port } = await start({}, o.port);
-    const reply = get(port, keepAliveAgent());
+    const reply = get(port, agent(closers, true));
     await inOrigin;
     expect(proxy.openSockets).toBe(2);
     const closed = Promise.all([proxy.close(), proxy.close()]);

@@ -2,8 +2,9 @@ import { Agent, createServer, type IncomingMessage, type ServerResponse } from '
 import type { Socket } from 'node:net';
 import type HttpProxy from 'http-proxy';
 import { z } from 'zod';
-import { countField, LabError, ServerBase, type Endpoint } from '@keepalive-lab/core';
+import { countField, LabError, type Endpoint } from '@keepalive-lab/core';
 import type { LabProxy, ProxyCommon, ProxyComponent } from './component.js';
+import { HttpServerProxy } from './http-server-proxy.js';
 import { npmPeer } from './npm-package.js';
 
 interface HttpProxyKnobs {
@@ -49,20 +50,17 @@ export const httpProxy: ProxyComponent = {
 /** The `http-proxy` module's default export (its types name the class itself). */
 type HttpProxyLib = typeof HttpProxy;
 
-class HttpProxyLab extends ServerBase implements LabProxy {
+class HttpProxyLab extends HttpServerProxy implements LabProxy {
   readonly name: string;
   readonly #proxy: HttpProxy;
   readonly #agent: Agent | null;
   readonly #targets: Endpoint[];
   readonly #tracked = new WeakSet<Socket>();
-  /** Client sockets and their requests not yet answered. */
-  readonly #clients = new Map<Socket, number>();
   #next = 0;
-  #closed: Promise<void> | null = null;
 
   constructor(lib: HttpProxyLib, knobs: HttpProxyKnobs, common: ProxyCommon) {
     const server = createServer();
-    super(server, { listen: common.listen ?? { host: '127.0.0.1', port: 0 } });
+    super(server, common);
     this.name = common.name ?? 'http-proxy';
     this.#targets = common.targets;
     this.#agent = knobs.keepAlive === true ? new Agent({ keepAlive: true, ...(knobs.maxSockets === undefined ? {} : { maxSockets: knobs.maxSockets }) }) : null;
@@ -81,13 +79,8 @@ class HttpProxyLab extends ServerBase implements LabProxy {
     this.#proxy.on('proxyReq', (proxyReq) => {
       if (proxyReq.socket !== null) this.#track(proxyReq.socket);
     });
-    server.on('connection', (socket: Socket) => {
-      this.#track(socket);
-      this.#clients.set(socket, 0);
-      socket.once('close', () => this.#clients.delete(socket));
-    });
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      this.#answering(req.socket, res);
+      this.answering(req.socket, res);
       const target = this.#targets[this.#next++ % this.#targets.length] as Endpoint;
       this.#proxy.web(req, res, { target: { host: target.host, port: target.port } });
     });
@@ -99,30 +92,10 @@ class HttpProxyLab extends ServerBase implements LabProxy {
     this.track(socket);
   }
 
-  /** Counts a request until its answer is done; while closing, its connection then ends. */
-  #answering(socket: Socket, res: ServerResponse): void {
-    this.#clients.set(socket, (this.#clients.get(socket) ?? 0) + 1);
-    res.once('close', () => {
-      const left = this.#clients.get(socket);
-      if (left === undefined) return;
-      this.#clients.set(socket, left - 1);
-      if (left === 1 && this.closing) socket.end();
-    });
-  }
-
-  /** At close(): idle clients end now, busy ones after their answer; upstream sockets end with their exchange or the agent. */
-  protected override endSocket(socket: Socket): void {
-    if (this.#clients.get(socket) === 0) socket.end();
-  }
-
-  override close(): Promise<void> {
-    this.#closed ??= this.#shutdown();
-    return this.#closed;
-  }
-
-  async #shutdown(): Promise<void> {
+  /** Upstream sockets end with their exchange, or here: the agent's idle ones before the server closes, the rest with the agent. */
+  protected override async shutdown(): Promise<void> {
     for (const list of Object.values(this.#agent?.freeSockets ?? {})) for (const s of list ?? []) s.destroy();
-    await super.close();
+    await this.closeServer();
     this.#agent?.destroy();
   }
 }

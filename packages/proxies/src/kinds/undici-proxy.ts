@@ -3,8 +3,9 @@ import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import { z } from 'zod';
-import { countField, durationField, formatEndpoint, LabError, ServerBase } from '@keepalive-lab/core';
+import { countField, durationField, formatEndpoint, LabError } from '@keepalive-lab/core';
 import type { LabProxy, ProxyCommon, ProxyComponent } from './component.js';
+import { HttpServerProxy } from './http-server-proxy.js';
 import { npmPeer } from './npm-package.js';
 
 interface UndiciKnobs {
@@ -83,24 +84,16 @@ function endToEnd(raw: string[]): string[] {
 const hasBody = (req: IncomingMessage): boolean =>
   req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
 
-class UndiciProxy extends ServerBase implements LabProxy {
+class UndiciProxy extends HttpServerProxy implements LabProxy {
   readonly name: string;
   readonly #pools: Pool[];
-  /** Client sockets and their requests not yet answered. */
-  readonly #clients = new Map<Socket, number>();
   #next = 0;
-  #closed: Promise<void> | null = null;
 
   constructor(common: ProxyCommon, pools: (track: (s: Socket) => void) => Pool[]) {
     const server = createServer();
-    super(server, { listen: common.listen ?? { host: '127.0.0.1', port: 0 } });
+    super(server, common);
     this.name = common.name ?? 'undici-proxy';
     this.#pools = pools((s) => this.track(s));
-    server.on('connection', (socket: Socket) => {
-      this.track(socket);
-      this.#clients.set(socket, 0);
-      socket.once('close', () => this.#clients.delete(socket));
-    });
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#forward(req, res));
   }
 
@@ -108,16 +101,10 @@ class UndiciProxy extends ServerBase implements LabProxy {
     const pool = this.#pools[this.#next++ % this.#pools.length] as Pool;
     // A client gone before the answer aborts the upstream request.
     const abort = new AbortController();
-    const socket = req.socket;
-    this.#clients.set(socket, (this.#clients.get(socket) ?? 0) + 1);
     res.once('close', () => {
       if (!res.writableFinished) abort.abort();
-      // While closing, a connection ends once its last answer is done.
-      const left = this.#clients.get(socket);
-      if (left === undefined) return;
-      this.#clients.set(socket, left - 1);
-      if (left === 1 && this.closing) socket.end();
     });
+    this.answering(req.socket, res);
     void this.#exchange(pool, req, res, abort.signal);
   }
 
@@ -144,20 +131,10 @@ class UndiciProxy extends ServerBase implements LabProxy {
     pipeline(answer.body, res, () => {});
   }
 
-  /** At close(): idle clients end now, busy ones after their answer; upstream sockets end with their pool. */
-  protected override endSocket(socket: Socket): void {
-    if (this.#clients.get(socket) === 0) socket.end();
-  }
-
-  override close(): Promise<void> {
-    this.#closed ??= this.#shutdown();
-    return this.#closed;
-  }
-
-  async #shutdown(): Promise<void> {
-    // close() lets in-flight requests finish, then closes the pool's sockets; the base's grace period bounds it.
+  /** Upstream sockets end with their pool: close() lets in-flight requests finish, then closes its sockets; the base's grace period bounds it. */
+  protected override async shutdown(): Promise<void> {
     const pools = Promise.all(this.#pools.map((p) => p.close()));
-    await super.close();
+    await this.closeServer();
     await pools;
   }
 }

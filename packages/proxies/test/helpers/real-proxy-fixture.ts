@@ -1,10 +1,11 @@
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { expect } from 'vitest';
+import { z } from 'zod';
 import { isLabError } from '@keepalive-lab/core';
-import { proxyComponent, type ChildProxy } from '../../src/index.js';
+import { proxyComponent, type ChildProxy, type LabProxy, type ProxyComponent } from '../../src/index.js';
+import { origin } from './peer-origin.js';
 
 /** What a test opened, closed in reverse by the test file's afterEach. */
 export type Closers = (() => Promise<void>)[];
@@ -15,22 +16,7 @@ export async function closeAll(closers: Closers): Promise<void> {
 
 /** A keep-alive origin that answers each request with the remote port of its connection. */
 export async function portEchoOrigin(closers: Closers): Promise<{ port: number; connPorts: number[] }> {
-  const connPorts: number[] = [];
-  const server = http.createServer((req, res) => {
-    req.resume();
-    res.end(String(req.socket.remotePort));
-  });
-  server.on('connection', (s: net.Socket) => connPorts.push(s.remotePort ?? 0));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  closers.push(async () => {
-    server.closeAllConnections();
-    server.close();
-    await once(server, 'close');
-  });
-  const a = server.address();
-  if (a === null || typeof a === 'string') throw new Error('not a TCP address');
-  return { port: a.port, connPorts };
+  return origin(closers);
 }
 
 export async function get(port: number, agent: http.Agent): Promise<{ status: number; body: string }> {
@@ -41,6 +27,16 @@ export async function get(port: number, agent: http.Agent): Promise<{ status: nu
   res.setEncoding('utf8');
   for await (const chunk of res) body += String(chunk);
   return { status: res.statusCode ?? 0, body };
+}
+
+/** Polls `pred` every 20 ms; false if it still fails after `ms`. */
+export async function until(pred: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
 }
 
 /** True if the pid names a live process (signal 0 only checks). */
@@ -65,9 +61,18 @@ export function connectResult(port: number): Promise<string> {
   });
 }
 
-export async function started(proxy: ChildProxy, closers: Closers): Promise<number> {
+/** Listens, with close() left to the closers; the port it listens on. */
+export async function started(proxy: Pick<LabProxy, 'listen' | 'close'>, closers: Closers): Promise<number> {
   closers.push(() => proxy.close());
   return (await proxy.listen()).port;
+}
+
+const loopback = (ports: number[]) => ports.map((port) => ({ host: '127.0.0.1', port }));
+
+/** `component`'s proxy in front of origins on `ports`, started; for the kinds that run in this process. */
+export async function startProxy(component: ProxyComponent, closers: Closers, knobs: Record<string, unknown>, ports: number[]): Promise<{ proxy: LabProxy; port: number }> {
+  const proxy = await component.create(knobs, { targets: loopback(ports) });
+  return { proxy, port: await started(proxy, closers) };
 }
 
 /** Starts `proxy`, then proves close() stops the child, frees the port and removes the temp dir, and that twice is fine. */
@@ -96,18 +101,33 @@ export async function expectPeerMissing(proxy: ChildProxy, installHint: string):
   expect(proxy.pid).toBeNull();
 }
 
-/**
- * A real peer kind as its tests use it: whether it is installed here (the
- * registry's own check, so tests skip exactly when `lab run` would), and a
- * builder for a child proxy in front of `targets`.
- */
-export function peerKind(kind: string): { installed: boolean; create(knobs: Record<string, unknown>, port: number, binary?: string): Promise<ChildProxy> } {
-  const c = proxyComponent(kind);
-  const missing = c.missing();
-  if (missing !== null) console.warn(`${kind} tests skipped: ${missing}`);
+/** A real peer as its tests use it: whether it is installed here, its knobs' schema, and a builder for a child proxy. */
+export interface PeerUnderTest {
+  /** The component's own check, so tests skip exactly when `lab run` would. */
+  installed: boolean;
+  knobSchema: z.ZodObject<z.ZodRawShape, 'strict'>;
+  /** A child proxy in front of origins on `ports`; `binary` stands in for the peer's program. */
+  create(knobs: Record<string, unknown>, ports: number[], binary?: string): Promise<ChildProxy>;
+}
+
+/** `component` under test; `parseKnobs`: knobs go through its schema first, as a scenario's do (durations → ms). */
+export function peerComponent(component: ProxyComponent, opts: { parseKnobs?: boolean } = {}): PeerUnderTest {
+  const missing = component.missing();
+  if (missing !== null) console.warn(`${component.kind} tests skipped: ${missing}`);
+  const knobSchema = z.object(component.knobs).strict();
   return {
     installed: missing === null,
-    create: async (knobs, port, binary) =>
-      (await c.create(knobs, { targets: [{ host: '127.0.0.1', port }], ...(binary === undefined ? {} : { binary }) })) as ChildProxy,
+    knobSchema,
+    create: async (knobs, ports, binary) =>
+      (await component.create(opts.parseKnobs === true ? knobSchema.parse(knobs) : knobs, {
+        targets: loopback(ports),
+        ...(binary === undefined ? {} : { binary }),
+      })) as ChildProxy,
   };
+}
+
+/** A real peer kind from the registry, in front of one origin on `port`. */
+export function peerKind(kind: string): { installed: boolean; create(knobs: Record<string, unknown>, port: number, binary?: string): Promise<ChildProxy> } {
+  const peer = peerComponent(proxyComponent(kind));
+  return { installed: peer.installed, create: (knobs, port, binary) => peer.create(knobs, [port], binary) };
 }
