@@ -36,6 +36,8 @@ export const httpProxy: ProxyComponent = {
   startable: true,
   inDefaultMatrix: true,
   ...npmPeer('http-proxy'),
+  // node:http's server (keepAliveTimeout 5 s + its 1 s); upstream, node's Agent keeps an idle socket until the origin closes it, or none without keepAlive.
+  idle: (knobs) => ({ clientSide: 6_000, upstream: knobs.keepAlive === true ? Infinity : 0 }),
   async create(knobs, common) {
     const k = knobs as HttpProxyKnobs;
     if (k.maxSockets !== undefined && k.keepAlive !== true) {

@@ -38,6 +38,8 @@ export const undiciProxy: ProxyComponent = {
   startable: true,
   inDefaultMatrix: true,
   ...npmPeer('undici'),
+  // node:http's server (5 s + 1 s) in front; undici keeps an idle socket keepAliveTimeout (4 s), or the origin's hint less 2 s.
+  idle: (knobs) => ({ clientSide: 6_000, upstream: (knobs.keepAliveTimeout as number | undefined) ?? 4_000, hintMargin: 2_000 }),
   async create(knobs, common) {
     if (common.targets.length === 0) throw new LabError('LAB_ERR_USAGE', 'undici-proxy needs at least one target', { path: 'targets' });
     const undici = await import('undici');
