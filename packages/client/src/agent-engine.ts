@@ -34,6 +34,7 @@ export async function runAgentEngine(run: LoadRun): Promise<void> {
   if (o.connectionTokens !== '') base.connection = `${o.keepAlive ? 'keep-alive' : 'close'}${o.connectionTokens}`;
   if (o.body !== null) base['content-length'] = String(o.body.length);
 
+  // Pacing (interval, intervalSweep): a window slot waits its turn on a timer, then asks again.
   const pacing = new Set<NodeJS.Timeout>();
   const fire = (): void => {
     const wait = run.delayBeforeNext();
@@ -120,6 +121,8 @@ export async function runAgentEngine(run: LoadRun): Promise<void> {
     await run.ended;
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
+    // A slot still waiting its turn when the last request was issued would only find nothing to do.
+    for (const t of pacing) clearTimeout(t);
     // Idle keep-alive sockets would hold the origin's connections open: none outlives the run.
     agent.destroy();
     await Promise.all([...open].map((s) => (s.closed ? null : new Promise((r) => s.once('close', r)))));

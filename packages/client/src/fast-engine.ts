@@ -11,6 +11,12 @@ import { RequestBytes } from './request-bytes.js';
  * Agent's queue makes them wait. Per response: counters and the record only.
  *
  *   issued window (concurrency) ──► FastConnection × k ──► socket ──► parser
+ *
+ * Pacing (`interval`, `intervalSweep`) delays issuing, as the agent engine
+ * does: a freed window slot waits its turn on a timer, issues, and wakes a
+ * parked connection. A connection with nothing to send while more requests
+ * are due parks with its socket kept alive: the idle socket is the point of
+ * a sweep. Without pacing none of this runs: no timer per request.
  */
 export async function runFastEngine(run: LoadRun): Promise<void> {
   const o = run.o;
@@ -28,15 +34,57 @@ export async function runFastEngine(run: LoadRun): Promise<void> {
     }
     return null;
   };
-  const refill = (): void => {
+  const issueNow = (): void => {
     const rec = run.issue();
     if (rec !== null) waiting.push(rec);
+  };
+
+  // Pacing only: timers of window slots waiting their turn, and connections waiting for work.
+  const pacing = new Set<NodeJS.Timeout>();
+  const parked: FastConnection[] = [];
+  /** A window slot's turn: issue now, or wait on a timer and ask again (a timer may fire a fraction of a ms early). */
+  const pace = (fromTimer: boolean): void => {
+    const wait = run.delayBeforeNext();
+    if (wait > 0) {
+      const t = setTimeout(() => {
+        pacing.delete(t);
+        pace(true);
+      }, wait);
+      pacing.add(t);
+      return;
+    }
+    const rec = run.issue();
+    if (rec === null) return;
+    waiting.push(rec);
+    // Called from a finishing connection, that connection takes it next; from a timer, a parked one does.
+    // None parked: all busy, the first to finish takes it.
+    if (fromTimer) wake();
+  };
+  /** As the Agent picks: the most recently freed open socket, else a slot that opens a new one. */
+  const wake = (): void => {
+    let i = parked.length - 1;
+    for (let j = i; j >= 0; j--) {
+      if (parked[j]?.connected) {
+        i = j;
+        break;
+      }
+    }
+    if (i >= 0) parked.splice(i, 1)[0]?.next();
+  };
+  const refill = o.paced ? (): void => pace(false) : issueNow;
+  /** Called by a connection with nothing to send: true = it waits, socket kept, for a paced request to come. */
+  const park = (c: FastConnection): boolean => {
+    if (!o.paced || run.aborted || run.issued >= o.requests) return false;
+    parked.push(c);
+    return true;
   };
 
   const k = Math.min(o.concurrency, o.maxSockets, o.requests);
   const conns: FastConnection[] = [];
   const onAbort = (): void => {
     run.abort();
+    for (const t of pacing) clearTimeout(t);
+    parked.length = 0;
     for (let rec = take(); rec !== null; rec = take()) run.finish(rec, 'ABORTED');
     for (const c of conns) c.abort();
   };
@@ -44,12 +92,14 @@ export async function runFastEngine(run: LoadRun): Promise<void> {
   try {
     run.begin();
     for (let i = 0; i < o.concurrency; i++) refill();
-    for (let i = 0; i < k; i++) conns.push(new FastConnection(run, bytes, open, take, refill));
+    for (let i = 0; i < k; i++) conns.push(new FastConnection(run, bytes, open, take, refill, park));
     if (o.signal?.aborted) onAbort();
     for (const c of conns) c.next();
     await run.ended;
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
+    for (const t of pacing) clearTimeout(t);
+    parked.length = 0;
     for (const c of conns) c.abort();
     await Promise.all([...open].map((s) => (s.closed ? null : new Promise((r) => s.once('close', r)))));
   }
@@ -72,14 +122,22 @@ class FastConnection {
     private readonly open: Set<Socket>,
     private readonly take: () => ClientRecord | null,
     private readonly refill: () => void,
+    private readonly park: (c: FastConnection) => boolean,
   ) {
     this.#parser = new ResponseParser(run.o.method === 'HEAD');
   }
 
-  /** Sends the next waiting request, opening a socket if needed; closes when there is none. */
+  /** Has a socket (open or opening): parked, it is a free kept-alive socket. */
+  get connected(): boolean {
+    return this.#socket !== null;
+  }
+
+  /** Sends the next waiting request, opening a socket if needed; parks (paced runs) or closes when there is none. */
   next(): void {
     const rec = this.take();
     if (rec === null) {
+      // Paced, more to come: keep the socket idle (a server may close it meanwhile: the next request reconnects).
+      if (this.park(this)) return;
       this.#drop();
       if (this.#timer !== null) clearTimeout(this.#timer);
       return;
@@ -162,8 +220,10 @@ class FastConnection {
     p.reset();
     this.#rec = null;
     if (!reusable) this.#drop();
-    this.refill();
+    // Finish before refilling, as the agent engine does: the next request starts after this one's end,
+    // which a gap measured from the previous end (a sweep at concurrency 1) needs.
     this.run.finish(rec, null);
+    this.refill();
     this.next();
   }
 
@@ -189,8 +249,8 @@ class FastConnection {
     if (rec === null) return;
     this.#rec = null;
     this.#drop();
-    this.refill();
     this.run.finish(rec, error);
+    this.refill();
     if (continueAfter) this.next();
   }
 

@@ -1,5 +1,5 @@
 import type { ClientRecord } from '@keepalive-lab/core';
-import type { LoadResult, ResolvedLoad } from './load-options.js';
+import { gapBefore, plannedOffset, type LoadResult, type ResolvedLoad } from './load-options.js';
 
 /**
  * What both engines share: which request goes next, when it was issued, and
@@ -42,10 +42,21 @@ export class LoadRun {
     this.#t0 = this.o.recorder.now();
   }
 
-  /** ms to wait before the next request may start, under `interval` pacing; 0 = now. */
+  /**
+   * ms to wait before the next request may start, under pacing (`interval`, `intervalSweep`); 0 = now.
+   * Engines ask again when their timer fires (a timer may fire a fraction of a ms early, and several
+   * window slots may have waited for the same turn), so a request never starts before its time.
+   */
   delayBeforeNext(): number {
-    if (this.o.interval === 0) return 0;
-    return Math.max(0, this.#t0 + this.#issued * this.o.interval - this.o.recorder.now());
+    const o = this.o;
+    if (!o.paced) return 0;
+    const n = this.#issued; // the next request is n + 1
+    if (n === 0 || n >= o.requests || this.#aborted) return 0;
+    const now = o.recorder.now();
+    // A sweep at concurrency 1: the gap is the socket's idle time, from the previous request's end.
+    // That request has ended (the window of one is free), so its end is set; `now` is a safe fallback.
+    const at = o.gapFrom === 'end' ? (this.records[n - 1]?.end ?? now) + gapBefore(o, n + 1) : this.#t0 + plannedOffset(o, n + 1);
+    return Math.max(0, at - now);
   }
 
   /** Issues the next request: a fresh record with its id and start, or null when all are issued or the run was aborted. */
@@ -88,7 +99,8 @@ export class LoadRun {
 
   result(): LoadResult {
     const last = this.records.reduce((t, r) => Math.max(t, r.end ?? t), this.#t0);
-    return { records: this.records, durationMs: last - this.#t0, responseBytes: this.responseBytes };
+    const gaps = this.o.paced ? this.records.map((_, i) => gapBefore(this.o, i + 1)) : new Array<number>(this.records.length).fill(0);
+    return { records: this.records, durationMs: last - this.#t0, responseBytes: this.responseBytes, gaps };
   }
 
   #checkEnded(): void {

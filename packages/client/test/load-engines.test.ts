@@ -133,28 +133,7 @@ describe.each<LoadEngine>(['agent', 'fast'])('engine %s', (engine) => {
   });
 });
 
-describe('pacing', () => {
-  it('interval schedules request n no earlier than (n - 1) × interval after the first (agent engine)', async () => {
-    const server = http.createServer((_req, res) => res.end('ok'));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    try {
-      const { port } = server.address() as AddressInfo;
-      const { records } = await runLoad({ url: `http://127.0.0.1:${port}/`, requests: 4, concurrency: 4, keepAlive: true, maxSockets: 0, method: 'GET', interval: 100 });
-      const starts = records.map((r) => r.start);
-      // A schedule, not a gap: a late start does not push the next one back. Timers never fire
-      // early by more than node's 1 ms rounding, so this is a lower bound, not a window.
-      for (let i = 1; i < starts.length; i++) expect((starts[i] ?? 0) - (starts[0] ?? 0)).toBeGreaterThanOrEqual(i * 100 - 1);
-      expect(records.map((r) => r.status)).toEqual([200, 200, 200, 200]);
-    } finally {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    }
-  });
-
-  it('refuses interval with the fast engine, naming the option', async () => {
-    await expect(runLoad({ url: 'http://127.0.0.1:1/', requests: 1, concurrency: 1, keepAlive: true, maxSockets: 0, method: 'GET', interval: 10, engine: 'fast' })).rejects.toThrow(/interval/);
-  });
-});
+// Pacing (interval, intervalSweep) for both engines: pacing.test.ts.
 
 describe.each<LoadEngine>(['agent', 'fast'])('engine %s: what the response said about the connection', (engine) => {
   it('records Connection and Keep-Alive as the response reached the client (responseHop)', async () => {
