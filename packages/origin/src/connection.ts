@@ -27,6 +27,11 @@ export class Connection {
   peerFinFirst = false;
   /** Code of the first socket error (ECONNRESET...). */
   errorCode: string | null = null;
+  /**
+   * The idle timer fired and the closing window is open: a request arriving
+   * now is dropped without a byte (faults/close-window.ts).
+   */
+  inCloseWindow = false;
   readonly #headers: HeaderPairs;
 
   constructor(
@@ -67,11 +72,13 @@ export function openConnection(ctx: OriginContext, socket: Socket): Connection {
   const origin = ctx.options.name;
   if (isRecording(recorder)) recorder.record({ event: 'conn-open', source: 'origin', t: recorder.now(), origin, conn: id, remotePort });
 
-  // Node arms the socket timeout with keepAliveTimeout + 1000 ms when a
-  // response finishes and nothing else is queued, and clears it when the next
-  // request arrives; its own 'timeout' listener (node's socketOnTimeout) ran
-  // just before this one and destroyed the socket. So: destroyed, nothing in
-  // flight → node's keep-alive idle timer closed it. We never destroy here.
+  // Node arms the socket timeout with keepAliveTimeout + 1000 ms (or the
+  // idleCloseBuffer, idle-close-buffer.ts) when a response finishes and
+  // nothing else is queued, and clears it when the next request arrives; its
+  // own 'timeout' listener (node's socketOnTimeout) ran just before this one
+  // and destroyed the socket. So: destroyed, nothing in flight → node's
+  // keep-alive idle timer closed it. We never destroy here. (With a closing
+  // window the socket is still open here: the window names its close.)
   socket.on('timeout', () => {
     if (socket.destroyed && conn.idle) conn.reason ??= 'idle-timeout';
   });

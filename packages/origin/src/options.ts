@@ -30,9 +30,9 @@ export interface OriginOptions {
   /** Default 127.0.0.1:0 (any free port). */
   listen?: Endpoint;
   /**
-   * ms; node's `server.keepAliveTimeout`. Node closes an idle socket at this
-   * plus its own 1000 ms buffer, and advertises floor(this / 1000) seconds.
-   * 0 disables the idle timer (node's meaning).
+   * ms; node's `server.keepAliveTimeout`. Node advertises floor(this / 1000)
+   * seconds and closes an idle socket at this plus `idleCloseBuffer` (node's
+   * own 1000 ms unless told otherwise). 0 disables the idle timer (node's meaning).
    */
   keepAliveTimeout?: number;
   /** node's `server.maxRequestsPerSocket`; 0 = unlimited. */
@@ -47,9 +47,14 @@ export interface OriginOptions {
    * ms. When the idle timer fires the origin enters a closing window this
    * long: a request that arrives in it is dropped without a byte (as if it
    * crossed the FIN in flight), then the socket closes. 0 = close at once.
+   * See faults/close-window.ts.
    */
   closeWindow?: number;
-  /** ms added to keepAliveTimeout before an idle socket closes; default 1000 (Node's), 0 = at the timeout (Go, Apache...). */
+  /**
+   * ms added to keepAliveTimeout before an idle socket closes; default 1000
+   * (Node's), 0 = at the timeout (Go, Apache...). The advertised hint stays
+   * keepAliveTimeout. See idle-close-buffer.ts.
+   */
   idleCloseBuffer?: number;
   /** Response body size in bytes; default a short text body. */
   responseBytes?: number;
@@ -66,6 +71,8 @@ export interface ResolvedOriginOptions {
   keepAliveHint: boolean;
   keepAlive: boolean;
   delay: number;
+  closeWindow: number;
+  idleCloseBuffer: number;
   /** null: the default short text body. */
   responseBytes: number | null;
   faults: Required<OriginFaults>;
@@ -81,6 +88,8 @@ export const ORIGIN_DEFAULTS = {
   keepAliveHint: true,
   keepAlive: true,
   delay: 0, // ms
+  closeWindow: 0, // ms: close at once, node's behaviour
+  idleCloseBuffer: 1000, // ms: node's HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER
 } as const;
 
 /** What the origin answers when `responseBytes` is not set. */
@@ -100,6 +109,8 @@ export function resolveOriginOptions(options: OriginOptions = {}): ResolvedOrigi
     keepAliveHint: options.keepAliveHint ?? ORIGIN_DEFAULTS.keepAliveHint,
     keepAlive: options.keepAlive ?? ORIGIN_DEFAULTS.keepAlive,
     delay: count('delay', options.delay, ORIGIN_DEFAULTS.delay),
+    closeWindow: count('closeWindow', options.closeWindow, ORIGIN_DEFAULTS.closeWindow),
+    idleCloseBuffer: count('idleCloseBuffer', options.idleCloseBuffer, ORIGIN_DEFAULTS.idleCloseBuffer),
     responseBytes: options.responseBytes === undefined ? null : count('responseBytes', options.responseBytes, 0),
     faults: {
       dropOnReuse: options.faults?.dropOnReuse ?? false,

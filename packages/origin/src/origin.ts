@@ -3,8 +3,9 @@ import type { Socket } from 'node:net';
 import { ServerBase, type Endpoint, type Recorder } from '@keepalive-lab/core';
 import { openConnection } from './connection.js';
 import { newCounters, type OriginContext, type OriginCounters } from './context.js';
-import { planFaults } from './faults/index.js';
+import { closeWindowOnIdle, planFaults } from './faults/index.js';
 import { createRequestHandler } from './handler.js';
+import { idleCloseBuffer } from './idle-close-buffer.js';
 import { resolveOriginOptions, type OriginOptions, type ResolvedOriginOptions } from './options.js';
 import { makeBody } from './response.js';
 
@@ -13,6 +14,9 @@ import { makeBody } from './response.js';
  * exactly as node's does (idle close at keepAliveTimeout + 1000 ms, the
  * `Keep-Alive: timeout=N` hint, maxRequestsPerSocket), that stamps every
  * response with the remote port, connection id and nth request it saw.
+ * Two knobs bend node's idle close, each in its own file and absent at its
+ * default: idleCloseBuffer moves it (idle-close-buffer.ts), closeWindow
+ * delays it and drops what arrives meanwhile (faults/close-window.ts).
  */
 export class Origin extends ServerBase {
   readonly name: string;
@@ -36,7 +40,7 @@ export class Origin extends ServerBase {
       options: resolved,
       recorder: resolved.recorder,
       template: { name: resolved.name, body: makeBody(resolved.responseBytes), keepAlive: resolved.keepAlive },
-      faults: planFaults(resolved.faults),
+      faults: planFaults(resolved),
       counters: newCounters(),
       connections: new WeakMap(),
       lastConnId: 0,
@@ -48,7 +52,13 @@ export class Origin extends ServerBase {
       this.track(socket);
       openConnection(this.#ctx, socket);
     });
+    // Each response's 'finish' listener it adds runs after node's own, added before 'request' is emitted.
+    const rearm = idleCloseBuffer(resolved.keepAliveTimeout, resolved.idleCloseBuffer);
+    if (rearm !== null) server.on('request', rearm);
     server.on('request', createRequestHandler(this.#ctx));
+    // A server 'timeout' listener stops node destroying timed-out sockets: only with a window.
+    const onIdle = closeWindowOnIdle(this.#ctx);
+    if (onIdle !== null) server.on('timeout', onIdle);
   }
 
   /**
