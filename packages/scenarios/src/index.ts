@@ -18,3 +18,4 @@ export type { PeerRecord } from './topology.js';
 export { METRICS, METRIC_NAMES, isKnownMetric, type MetricEntry } from './metric-catalogue.js';
 export { kindsTable, metricsTable, withGeneratedSections } from './reference-tables.js';
 export { idleChain, type IdleHop, type IdleLink } from './idle-chain.js';
+export { raceDrops, raceMetrics, type RaceDrop } from './race.js';

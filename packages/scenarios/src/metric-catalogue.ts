@@ -45,6 +45,10 @@ export const METRICS: readonly MetricEntry[] = [
   { name: 'proxy.own.upstreamConnections', from: 'lab proxy', meaning: 'the lab proxy\'s own count of upstream connections opened' },
   { name: 'proxy.own.upstreamReuses', from: 'lab proxy', meaning: 'the lab L7 proxy\'s own count of requests forwarded on a pooled connection' },
   { name: 'proxy.own.retries', from: 'lab proxy', meaning: 'the lab L7 proxy\'s own count of retried requests' },
+  { name: 'proxy.own.upstreamErrors.<CODE>', from: 'lab proxy', meaning: 'requests the lab L7 proxy answered 502/504 itself, by what its upstream attempt met: EADDRNOTAVAIL (its connect() found no free local port), ECONNREFUSED, ECONNRESET, UPSTREAM_TIMEOUT' },
+  { name: 'race.dropped', from: 'origin', meaning: 'requests that reached an origin connection in its closing window (origins.N.closeWindow) and were dropped without a byte: the idle-timeout race' },
+  { name: 'race.droppedAnswered', from: 'both ends', meaning: 'of those, requests the client still got an answer for (sent again on a fresh connection)' },
+  { name: 'race.failedOutsideWindow', from: 'both ends', meaning: 'client failures that no closing window explains' },
   { name: 'latency.first', from: 'client', meaning: 'ms to the first answer, of the request answered first' },
   { name: 'latency.p50', from: 'client', meaning: 'median ms to an answer (answered requests only)' },
   { name: 'latency.p99', from: 'client', meaning: '99th percentile ms to an answer' },
@@ -52,6 +56,10 @@ export const METRICS: readonly MetricEntry[] = [
   { name: 'duration', from: 'run', meaning: 'ms from the first request to the last answer' },
   { name: 'batches', from: 'client', meaning: 'completion waves: answers separated by more than analysis.batchGap' },
   { name: 'timeWait', from: 'run', meaning: 'sockets in TIME_WAIT on the origin\'s port after the run (Linux only)' },
+  { name: 'timeWait.origin', from: 'run', meaning: 'of those, held by the origin (local port an origin\'s): it closed first' },
+  { name: 'timeWait.proxyUpstream', from: 'run', meaning: 'of those, held by the proxy\'s upstream side (peer port an origin\'s, behind a proxy): it closed its upstream connection first' },
+  { name: 'timeWait.proxyClient', from: 'run', meaning: 'TIME_WAIT sockets held by the first proxy\'s client side (local port its listen port): it closed the client\'s connection first' },
+  { name: 'timeWait.client', from: 'run', meaning: 'TIME_WAIT sockets held by the client (peer port the first proxy\'s, or the origin\'s when direct): it closed first, and that port is taken for that destination for 60 s' },
 ];
 
 const PATTERNS = METRICS.map((m) => new RegExp(`^${m.name.replace(/\./g, '\\.').replace(/<[A-Za-z]+>/g, '[A-Za-z0-9_-]+')}$`));

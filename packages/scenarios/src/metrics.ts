@@ -1,6 +1,8 @@
 import type { LabEvent, RequestRecord } from '@keepalive-lab/core';
 import { endMetrics } from './metrics-ends.js';
+import { raceMetrics } from './race.js';
 import { batchesOf, percentile, round } from './stats.js';
+import type { TimeWaitCounts } from './timewait.js';
 
 /** Flat metric map with DESIGN.md's stable names (`client.distinctPorts`, ...). */
 export type Metrics = Record<string, number>;
@@ -13,10 +15,12 @@ export interface MetricInput {
   batchGap: number;
   /** Every origin of the topology, so one that got nothing counts as 0 in the balance. */
   originNames?: string[];
-  /** Sockets in TIME_WAIT on the origin's port after the run (Linux only). */
-  timeWait?: number | null;
+  /** Sockets in TIME_WAIT after the run (Linux only): by side (timewait.ts), or the origin-port total alone. */
+  timeWait?: TimeWaitCounts | number | null;
   /** Whether a proxy stood between client and origin; default: whether one wrote events (a lab proxy). */
   hasProxy?: boolean;
+  /** An origin of the run has a closing window (origins.N.closeWindow): the race.* metrics apply. */
+  closeWindow?: boolean;
   /** With a chain: the first hop's `proxy` name, whose own counts are proxy.own.* (default: every proxy event). */
   ownProxy?: string;
 }
@@ -56,6 +60,8 @@ export function computeMetrics(input: MetricInput): Metrics {
   let reuses = 0;
   let retries = 0;
   let forwards = 0;
+  /** Requests the first lab proxy answered 502/504 itself, by what its upstream attempt met (EADDRNOTAVAIL, ECONNREFUSED...). */
+  const upstreamErrors = new Map<string, number>();
   for (const e of events) {
     if (e.source === 'origin') {
       if (e.event === 'conn-open') originConns++;
@@ -72,7 +78,7 @@ export function computeMetrics(input: MetricInput): Metrics {
       forwards++;
       if (e.reused) reuses++;
       if (e.attempt > 1) retries++;
-    }
+    } else if (e.event === 'reject' && (e.status === 502 || e.status === 504)) upstreamErrors.set(e.why, (upstreamErrors.get(e.why) ?? 0) + 1);
   }
   const originSeen = events.some((e) => e.source === 'origin');
   // Unknown is absent, not 0: a client alone in front of a non-lab server sees no origin ports.
@@ -102,7 +108,10 @@ export function computeMetrics(input: MetricInput): Metrics {
       m['proxy.own.upstreamReuses'] = reuses;
       m['proxy.own.retries'] = retries;
     }
+    // Like errors.<CODE>: present only for a code that occurred.
+    for (const [code, n] of upstreamErrors) m[`proxy.own.upstreamErrors.${code}`] = n;
   }
+  Object.assign(m, raceMetrics(requests, events, input.closeWindow ?? events.some((e) => e.source === 'origin' && e.event === 'fault' && e.fault === 'closeWindow-open')));
   Object.assign(m, endMetrics(requests, events, input.hasProxy ?? anyProxy, input.originNames ?? []));
 
   // Latency is the time to a response; a request that ended in a socket error has none.
@@ -117,7 +126,18 @@ export function computeMetrics(input: MetricInput): Metrics {
   if (latencies.length > 0) m['latency.max'] = round(latencies[latencies.length - 1] ?? 0);
   m.duration = round(input.durationMs);
   m.batches = batchesOf(answered.map((r) => r.end).sort((a, b) => a - b), input.batchGap).length;
-  if (input.timeWait !== undefined && input.timeWait !== null) m.timeWait = input.timeWait;
+  const tw = input.timeWait;
+  if (typeof tw === 'number') m.timeWait = tw;
+  else if (tw !== undefined && tw !== null) {
+    m.timeWait = tw.total;
+    m['timeWait.origin'] = tw.origin;
+    // A direct run has no proxy to hold one: its proxy sides are absent, as proxy.* are.
+    if (input.hasProxy ?? anyProxy) {
+      m['timeWait.proxyUpstream'] = tw.proxyUpstream;
+      m['timeWait.proxyClient'] = tw.proxyClient;
+    }
+    m['timeWait.client'] = tw.client;
+  }
   return m;
 }
 

@@ -19,6 +19,7 @@ export function whyUnobservable(metric: string, s: Scenario): string | null {
     return null;
   }
   if (metric.startsWith('balance.') && s.origins.length < 2) return 'one origin: nothing to balance';
-  if (metric === 'timeWait' && process.platform !== 'linux') return 'TIME_WAIT is counted on Linux only';
+  if (metric.startsWith('timeWait') && process.platform !== 'linux') return 'TIME_WAIT is counted on Linux only';
+  if (/^timeWait\.proxy/.test(metric) && chainOf(s).length === 0) return 'no proxy in this run';
   return null;
 }

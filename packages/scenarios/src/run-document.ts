@@ -4,12 +4,15 @@ import { runEnv } from './env.js';
 import { RESULT_SCHEMA, type ResultDocument, type VariantOutcome } from './result-document.js';
 import { runScenario, type RunProgress } from './runner.js';
 import type { Metrics } from './metrics.js';
+import { needsNamespace, runInNamespace } from './netns.js';
 
 /**
  * Runs a loaded scenario — once, or once per variant in order — and builds
  * the result document. A variant failing its checks does not stop the next.
  */
 export async function runToDocument(loaded: LoadedScenario, onProgress?: (p: RunProgress) => void): Promise<ResultDocument> {
+  // network.namespace: the whole scenario runs in a child inside its own namespace, which calls back here (netns.ts).
+  if (needsNamespace(loaded)) return runInNamespace(loaded, runToDocument, onProgress);
   const runs = scenarioRuns(loaded);
   if (!runs.ok) throw runs.error;
   const startedAt = new Date().toISOString();

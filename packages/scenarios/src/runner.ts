@@ -4,7 +4,7 @@ import { checkExpectations, type ExpectationResult } from './expectations.js';
 import { joinPeerLogs, joinRecords } from './join.js';
 import { computeMetrics, type Metrics } from './metrics.js';
 import { chainOf, type Scenario } from './schema.js';
-import { countTimeWait } from './timewait.js';
+import { countTimeWait, snapshotTimeWait, type TimeWaitCounts } from './timewait.js';
 import { hopNames, startTopology, type PeerRecord } from './topology.js';
 import { waitingFor } from './waiting-for.js';
 
@@ -46,13 +46,17 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
   const topology = await startTopology(s, recorder);
   let records: ClientRecord[];
   let durationMs: number;
-  let timeWait: number | null;
+  let timeWait: TimeWaitCounts | null;
   const total = s.client.requests;
   const hint = waitingFor(s);
   const variant = options.variant ?? null;
   const progress = options.onProgress;
   let doneSoFar = 0;
   try {
+    // The client connects to topology.url: the first proxy's listen port, or the origin's when direct.
+    const twPorts = { originPorts: topology.originPorts, proxyPort: chainOf(s).length > 0 ? Number(new URL(topology.url).port || 80) : null };
+    // TIME_WAITs already on these ports (an earlier run's) are not this run's.
+    const twBefore = await snapshotTimeWait(twPorts);
     const ticker = progress
       ? setInterval(() => progress({ variant, done: doneSoFar, total, elapsed: recorder.now(), waitingFor: hint }), 200).unref()
       : null;
@@ -79,7 +83,7 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
     } finally {
       if (ticker) clearInterval(ticker);
     }
-    timeWait = await countTimeWait(topology.originPorts);
+    timeWait = await countTimeWait(twPorts, twBefore);
   } catch (err) {
     await topology.close();
     if (err instanceof LabError) throw err;
@@ -100,6 +104,7 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
     originNames: s.origins.map((o) => o.name),
     timeWait,
     hasProxy,
+    closeWindow: s.origins.some((o) => o.closeWindow > 0),
     ...(names[0] !== undefined ? { ownProxy: names[0] } : {}),
   });
   return { peers, startedAt, requests, events: recorder.events, metrics, expectations: checkExpectations(s.expect, metrics, s), durationMs };

@@ -8,6 +8,7 @@ import { batchesOf } from '@keepalive-lab/scenarios';
 import { renderTimeline } from './timeline.js';
 import { renderHopHeaders, renderPeerLogs } from './hop-headers.js';
 import { isAboutTimeouts, renderIdleTimeouts } from './idle-timeouts.js';
+import { renderRaceTable } from './race-table.js';
 
 /**
  * What `lab run` prints for a result, and `lab show` prints again from the
@@ -25,6 +26,8 @@ export function renderResult(doc: ResultDocument, o: RenderOptions): string {
     out.push('', p.c.bold('Ports, per client connection'), renderPortTable(requests, p));
     out.push('', p.c.bold('Requests'), renderRequestTable(requests, p));
     out.push('', p.c.bold('Timeline'), renderTimeline(requests, events, p, { rows: o.timeline ?? 'client' }), wavesLine(requests, doc.scenario.analysis?.batchGap ?? 250, p));
+    const race = renderRaceTable(requests, events, p);
+    if (race !== null) out.push('', p.c.bold('Requests that crossed the origin\'s close'), race);
     const hop = renderHopHeaders(requests, events, p);
     if (hop !== null) out.push('', p.c.bold('Keep-alive headers'), hop);
     const logs = renderPeerLogs(v.peers, requests, p);
