@@ -135,4 +135,17 @@ describe('scenario files', () => {
     const { error } = await errorOf(`${good}expect:\n  - { metric: batches, equals: client.request / client.maxSockets }\n`);
     expect(error.message).toContain('expect.0.equals: client.request is not a number in this scenario');
   });
+
+  // The issue-9 knobs: each bad one names the file and the path, and nothing runs.
+  it.each([
+    ['origins:\n  - closeWindow: -1s\n', 'origins.0.closeWindow: expected a duration like 500ms, 2s or 1m, found "-1s"'],
+    ['proxies: []\n', 'proxies: expected at least one proxy (omit proxies: for none), found []'],
+    ['client:\n  intervalSweep: { from: 2s, to: 1s }\n', 'client.intervalSweep: expected from ≤ to'],
+    ['proxy: { kind: l7 }\nproxies: [{ kind: l7 }]\n', 'proxies: expected proxy: or proxies:, not both'],
+    ['network:\n  localPortRange: [50000, 40000]\n', 'network.localPortRange: expected first ≤ last'],
+  ])('refuses %j', async (body, message) => {
+    const { file, error } = await errorOf(`name: x\ntitle: x\n${body}`);
+    expect(error.message).toContain(`${file}: ${message}`);
+    expect(error.exitCode).toBe(2);
+  });
 });
