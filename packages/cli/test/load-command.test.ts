@@ -92,4 +92,21 @@ describe('lab load', () => {
     expect(await main(lab('load', `127.0.0.1:${a.port}`, '-n', '3', '--json'), ctx)).toBe(1);
     expect(err()).toMatch(/no request got a response \(ECONNREFUSED×3\)/);
   });
+
+  it('when every answer is a failure (a proxy answering 502 for a missing origin), exit 1 and say so', async () => {
+    const bad = http.createServer((_req, res) => {
+      res.statusCode = 502;
+      res.end('bad gateway');
+    });
+    await new Promise<void>((resolve) => bad.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (bad.address() as AddressInfo).port;
+      const { ctx, err } = fakeContext();
+      expect(await main(lab('load', `127.0.0.1:${port}`, '-n', '3', '--json'), ctx)).toBe(1);
+      expect(err()).toContain('every request failed (HTTP_502×3)');
+    } finally {
+      bad.closeAllConnections();
+      await new Promise<void>((resolve) => bad.close(() => resolve()));
+    }
+  });
 });

@@ -29,6 +29,6 @@ describe('lab in a pipe', () => {
         err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       );
     });
-    expect(JSON.parse(out)).toMatchObject({ schema: 'keepalive-lab/result@1', metrics: { 'requests.ok': 20 } });
+    expect(JSON.parse(out)).toMatchObject([{ schema: 'keepalive-lab/result@1', metrics: { 'requests.ok': 20 } }]);
   });
 });

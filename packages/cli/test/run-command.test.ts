@@ -32,10 +32,12 @@ describe('lab run', () => {
     expect(r.err).toBe(''); // no progress noise off a TTY
   });
 
-  it('--json prints the result document and nothing else', async () => {
+  it('--json prints an array of result documents (one element for one scenario) and nothing else', async () => {
     const r = await lab(['run', 'close-direct', '--json', '--no-save']);
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.out);
+    const docs = JSON.parse(r.out);
+    expect(docs).toHaveLength(1);
+    const doc = docs[0];
     expect(doc.schema).toBe('keepalive-lab/result@1');
     expect(doc.requests).toHaveLength(20);
     expect(Object.keys(doc.requests[0]).slice(0, 12)).toEqual([

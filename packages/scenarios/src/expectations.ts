@@ -25,7 +25,8 @@ export interface ExpectationResult {
 export function checkExpectations(expect: Expectation[], metrics: Metrics, scenario: Scenario): ExpectationResult[] {
   const out: ExpectationResult[] = [];
   for (const e of expect) {
-    const actual = metrics[e.metric] ?? null;
+    // An error counter that never fired is 0, not missing: the run produces errors.<CODE> only for codes that occurred.
+    const actual = metrics[e.metric] ?? (isErrorCounter(e.metric) ? 0 : null);
     const skipped = actual === null ? whyUnobservable(e.metric, scenario) : null;
     for (const op of ['equals', 'atLeast', 'atMost'] as const) {
       const bound = e[op];
@@ -50,3 +51,6 @@ export function checkExpectations(expect: Expectation[], metrics: Metrics, scena
   }
   return out;
 }
+
+/** Families whose metrics exist only for the codes that occurred (errors.HTTP_502, proxy.own.upstreamErrors.ECONNRESET). */
+const isErrorCounter = (metric: string): boolean => /^([a-z0-9-]+:)?(errors|proxy\.own\.upstreamErrors)\.[A-Za-z0-9_]+$/.test(metric);

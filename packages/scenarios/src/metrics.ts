@@ -88,7 +88,8 @@ export function computeMetrics(input: MetricInput): Metrics {
     m['origin.requests'] = originRequests;
     m['origin.maxRequestsPerConnection'] = maxNth;
     m['origin.idleCloses'] = idleCloses;
-    for (const [name, n] of perOrigin) m[`origin.${name}.requests`] = n;
+    // Per origin only when there are several: with one, it would repeat origin.requests.
+    if (perOrigin.size > 1) for (const [name, n] of perOrigin) m[`origin.${name}.requests`] = n;
     if (perOrigin.size > 0) {
       // max/min requests per origin; an origin that got none counts as 1, so "all on one" reads as the total.
       const counts = [...perOrigin.values()];

@@ -45,9 +45,11 @@ export function applyOverride(doc: Record<string, unknown>, o: Override): Result
     const nextIsIndex = !last && /^\d+$/.test(o.path[i + 1] as string);
     if (Array.isArray(node)) {
       const idx = Number(key);
-      if (!/^\d+$/.test(key) || idx > node.length) {
+      // An index past the end would add an element of defaults the file never had (a second origin named like the first).
+      const max = Math.max(0, node.length - 1);
+      if (!/^\d+$/.test(key) || (idx > max && !(node.length === 0 && idx === 0))) {
         return fail(
-          new LabError('LAB_ERR_BAD_OVERRIDE', `--set ${o.text}: ${o.path.slice(0, i).join('.')} is a list; expected an index from 0 to ${node.length}`, {
+          new LabError('LAB_ERR_BAD_OVERRIDE', `--set ${o.text}: ${o.path.slice(0, i).join('.')} ${node.length === 0 ? 'is not in the file (its default has one element)' : `is a list of ${node.length}`}; expected an index from 0 to ${max}`, {
             path: o.path.join('.'),
           }),
         );

@@ -34,4 +34,17 @@ describe('expected-value formulas', () => {
     expect(resolveExpected('client.requests -', scenario)).toHaveProperty('error');
     expect(resolveExpected('client.requests / 0', scenario)).toHaveProperty('error');
   });
+
+  it('an error counter that never fired is 0, not missing (errors.<CODE> exist only for codes that occurred)', () => {
+    const [never, other] = checkExpectations(
+      [
+        { metric: 'errors.HTTP_502', equals: 0 },
+        { metric: 'origin.connections', equals: 0 },
+      ],
+      {},
+      scenario,
+    );
+    expect([never?.actual, never?.pass]).toEqual([0, true]);
+    expect([other?.actual, other?.pass]).toEqual([null, false]);
+  });
 });

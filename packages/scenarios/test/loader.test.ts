@@ -97,7 +97,7 @@ describe('scenario files', () => {
 
   it('refuses a --set without =, and one into a missing list index', async () => {
     expect((await errorOf(good, ['client.requests'])).error.message).toContain('expected path=value');
-    expect((await errorOf(good, ['origins.5.delay=1s'])).error.message).toContain('origins is a list; expected an index from 0 to 1');
+    expect((await errorOf(good, ['origins.5.delay=1s'])).error.message).toContain('origins is a list of 1; expected an index from 0 to 0');
     expect((await errorOf(good, ['client.bogus=1'])).error.message).toContain('client.bogus: expected a known key');
   });
 
@@ -147,5 +147,13 @@ describe('scenario files', () => {
     const { file, error } = await errorOf(`name: x\ntitle: x\n${body}`);
     expect(error.message).toContain(`${file}: ${message}`);
     expect(error.exitCode).toBe(2);
+  });
+
+  it('an override blames itself, not the file, and cannot add a list element the file never had', async () => {
+    const file = await write('over.yaml', good);
+    const typo = await loadScenario(file, ['origin.keepAliveTimeout=2s']);
+    expect(!typo.ok && typo.error.message).toContain(`${file}: --set origin.keepAliveTimeout=2s: origin: expected a known key (did you mean "origins"?)`);
+    const past = await loadScenario(file, ['origins.1.keepAliveTimeout=2s']);
+    expect(!past.ok && past.error.message).toContain('--set origins.1.keepAliveTimeout=2s: origins is a list of 1; expected an index from 0 to 0');
   });
 });

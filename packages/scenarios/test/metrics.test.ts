@@ -89,4 +89,11 @@ describe('metrics', () => {
     expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 50)).toBe(5);
     expect(percentile([], 50)).toBeNull();
   });
+
+  it('counts requests per origin only when there are several (with one it would repeat origin.requests)', () => {
+    const one = computeMetrics({ requests: [], events: [originRequest('a', 1, 1, 1)], durationMs: 1, batchGap: 100, originNames: ['origin'] });
+    expect(one).not.toHaveProperty('origin.origin.requests');
+    const two = computeMetrics({ requests: [], events: [originRequest('a', 1, 1, 1, 'x'), originRequest('b', 2, 1, 1, 'y')], durationMs: 1, batchGap: 100, originNames: ['x', 'y'] });
+    expect([two['origin.x.requests'], two['origin.y.requests']]).toEqual([1, 1]);
+  });
 });

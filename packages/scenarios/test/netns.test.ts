@@ -112,7 +112,8 @@ describe.skipIf(!ns.ok)(`a scenario in a network namespace of its own${ns.ok ? '
 describe('when no namespace can be made (no unshare on PATH)', () => {
   it('with localPortRange: runs on the host, says why, extrapolates the host range, and still counts TIME_WAIT per side', async () => {
     const r = await labWithoutUnshare(['run', 'port-exhaustion', '--json', '--no-save', '--set', 'client.requests=40']);
-    const doc = JSON.parse(r.stdout) as ResultDocument & NetworkedDocument;
+    const [doc] = JSON.parse(r.stdout) as (ResultDocument & NetworkedDocument)[];
+    if (doc === undefined) throw new Error('lab run --json printed no document');
     expect(doc.network.namespace).toBe(false);
     expect(doc.network.why).toContain('`unshare` (util-linux) is not installed');
     expect(r.stderr).toContain('port-exhaustion: no network namespace here');

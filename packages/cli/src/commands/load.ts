@@ -111,5 +111,10 @@ export function loadCommand(ctx: CommandContext, setExitCode: SetExitCode): Comm
         setExitCode(1);
         throw new LabError('LAB_ERR_RUN_FAILED', `no request got a response (${errorList(metrics)}): is a server listening at ${target}?`);
       }
+      // Every answer a failure (a proxy answering 502 for an origin that is not there): the run measured nothing that worked.
+      if (records.length > 0 && records.every((r) => r.status === null || r.status >= 400)) {
+        ctx.stderr.write(`lab: every request failed (${errorList(metrics)}): exit 1\n`);
+        setExitCode(1);
+      }
     });
 }

@@ -70,6 +70,7 @@ export function runCommand(ctx: CommandContext, setExitCode: SetExitCode): Comma
         else ctx.stdout.write(renderResult(doc, { color: c.level > 0, width: ctx.stdout.columns ?? 100, timeline }));
         if (saved && !flags.quiet) ctx.stdout.write(c.dim(`saved ${saved}\n\n`));
       }
-      if (flags.json) ctx.stdout.write(`${JSON.stringify(docs.length === 1 ? docs[0] : docs)}\n`);
+      // Always an array, one document per scenario: a script reads one shape whatever it ran.
+      if (flags.json) ctx.stdout.write(`${JSON.stringify(docs)}\n`);
     });
 }

@@ -52,8 +52,10 @@ export function renderRunHeader(scenario: ResultDocument['scenario'], o: Pick<Re
 
 export function verdictLine(doc: Pick<ResultDocument, 'verdict' | 'expectations' | 'scenario'>, c: ReturnType<typeof painter>['c']): string {
   const failed = doc.expectations.filter((e) => !e.pass).length;
+  if (doc.expectations.length === 0) return c.bold('✓ ran') + c.dim(' (the scenario has no checks)');
+  const skipped = doc.expectations.filter((e) => e.skipped !== undefined).length;
   return doc.verdict === 'reproduced'
-    ? c.green.bold(`✓ reproduced`) + c.dim(` (${doc.expectations.length} checks hold)`)
+    ? c.green.bold(`✓ reproduced`) + c.dim(` (${doc.expectations.length - skipped} checks hold${skipped > 0 ? `, ${skipped} skipped: n/a` : ''})`)
     : c.red.bold(`✗ not reproduced`) + c.dim(` (${failed} of ${doc.expectations.length} checks failed)`);
 }
 
