@@ -22,8 +22,10 @@ describe('shipped scenarios reproduce, recomputed from the records', () => {
     const doc = await run('close-direct');
     const rs = doc.requests;
     expect(statuses(rs)).toEqual(all200(20));
-    expect(ports(rs, 'clientPort').size).toBe(20);
-    expect(ports(rs, 'originPort')).toEqual(ports(rs, 'clientPort'));
+    // Connections, not ports (Linux may reuse a port within the run): 20 new client sockets, 20 origin connections, each seeing its client's port.
+    expect(rs.filter((r) => r.reused === false)).toHaveLength(20);
+    expect(new Set(rs.map((r) => r.originConn)).size).toBe(20);
+    expect(rs.every((r) => r.originPort === r.clientPort)).toBe(true);
     expect(rs.every((r) => r.nthOnConn === 1 && r.reused === false)).toBe(true);
     expect(doc.verdict).toBe('reproduced');
   });
@@ -46,7 +48,11 @@ describe('shipped scenarios reproduce, recomputed from the records', () => {
     const rs = doc.requests;
     expect(statuses(rs)).toEqual(all200(20));
     expect(ports(rs, 'clientPort').size).toBe(5);
-    expect(ports(rs, 'originPort').size).toBe(20);
+    // A new upstream connection per request: 20 origin connections. Counted as
+    // connections, not ports: Linux may hand a later upstream connection a port
+    // an earlier, closed one used, so the origin usually (not always) sees 20 ports.
+    expect(new Set(rs.map((r) => r.originConn)).size).toBe(20);
+    expect(doc.events.filter((e) => e.source === 'origin' && e.event === 'conn-open').length).toBe(20);
     const ends = rs.map((r) => r.end ?? Infinity).sort((a, b) => a - b);
     expect(Math.min(...rs.map((r) => (r.end ?? 0) - r.start))).toBeGreaterThanOrEqual(T); // nothing before T
     expect(batchesOf(ends, 500).map((w) => w.length)).toEqual([5, 5, 5, 5]);
@@ -74,7 +80,7 @@ describe('shipped scenarios reproduce, recomputed from the records', () => {
     const doc = await run('close-l4');
     const rs = doc.requests;
     expect(statuses(rs)).toEqual(all200(20));
-    expect(ports(rs, 'originPort').size).toBe(20);
+    expect(new Set(rs.map((r) => r.originConn)).size).toBe(20);
     // The origin saw the forwarder's upstream sockets (each opened for one request), not the client's.
     // (Comparing with client ports would flake: Linux may give two sockets to different peers one port.)
     const upstreamPorts = new Set(doc.events.flatMap((e) => (e.source === 'proxy' && e.event === 'upstream-open' ? [e.localPort] : [])));

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabError, type Endpoint, type Recorder } from '@keepalive-lab/core';
-import { freePort, stopChild, waitAccepting } from './child-port.js';
+import { freePort, saysAddressInUse, stopChild, waitAccepting, type PortPicker } from './child-port.js';
 import { isExecutable } from './find-binary.js';
 
 /** What every real proxy the lab runs as a child takes, whatever its own knobs. */
@@ -21,6 +22,12 @@ export interface ChildProxyOptions {
    */
   recorder?: Recorder;
   name?: string;
+  /**
+   * Picks the port for `listen` port 0, again for each start on a fresh port;
+   * default freePort. A seam for tests: a picker handing out a port another
+   * process holds.
+   */
+  pickPort?: PortPicker;
 }
 
 /** How one real proxy is found, configured and stopped. */
@@ -45,6 +52,14 @@ const START_TIMEOUT_MS = 5000;
 const STDERR_KEEP = 256 * 1024;
 /** How much of that tail an error message quotes. */
 const STDERR_QUOTE = 4096;
+/**
+ * Starts again on a fresh port when the child exits saying its port was in
+ * use: another process took the port freePort released before the child
+ * bound it. Only for a port the lab picked (a caller's fixed port stays).
+ */
+const PORT_RETRIES = 3;
+/** How long an exited child's pipes get to deliver its last words (its bind error) before they are read. */
+const EXIT_OUTPUT_MS = 500;
 
 /**
  * A real proxy as a lab proxy: a config in a fresh temp dir, the proxy as a
@@ -60,6 +75,8 @@ export class ChildProxy {
   #child: ChildProcess | null = null;
   #dir: string | null = null;
   #stderr = '';
+  /** What the current start's child wrote (stdout and stderr): where its bind error is looked for. */
+  #said = '';
   #config: string | null = null;
   #listening: Promise<Endpoint> | null = null;
   #closing: Promise<void> | null = null;
@@ -125,40 +142,74 @@ export class ChildProxy {
       );
     }
     const at = this.#options.listen ?? DEFAULT_LISTEN;
-    const port = at.port === 0 ? await freePort(at.host) : at.port;
-    const dir = await mkdtemp(join(tmpdir(), `lab-${program}-`));
-    this.#dir = dir;
-    try {
-      const { args, config, env } = await this.#program.configure(dir, at.host, port);
-      this.#config = config;
-      await this.#spawn(binary, args, env, at.host, port);
-    } catch (err) {
-      const tail = this.#stderr.trim().slice(-STDERR_QUOTE);
-      await this.#cleanup();
-      if (err instanceof LabError && tail !== '') throw new LabError(err.code, `${err.message}; ${program} said: ${tail}`, err.details, { cause: err });
-      throw err;
+    const pickPort = this.#options.pickPort ?? freePort;
+    const starts = at.port === 0 ? 1 + PORT_RETRIES : 1;
+    for (let start = 1; ; start++) {
+      const port = at.port === 0 ? await pickPort(at.host) : at.port;
+      try {
+        await this.#startOn(binary, at.host, port);
+        this.#endpoint = { host: at.host, port };
+        return this.#endpoint;
+      } catch (err) {
+        // Taken between freePort and the child's bind (the child exited saying so): again, on a fresh port.
+        const taken = this.#child !== null && this.#child.exitCode !== null && saysAddressInUse(this.#said);
+        const tail = this.#said.trim().slice(-STDERR_QUOTE);
+        await this.#cleanup();
+        if (taken && start < starts) {
+          this.#note(`${program} could not bind ${at.host}:${port} (in use by another process); starting it again on a fresh port (${start + 1} of ${starts})`);
+          continue;
+        }
+        const tries = start > 1 ? ` (start ${start} of ${starts}, each on a fresh port)` : '';
+        if (!(err instanceof LabError) || (tail === '' && tries === '')) throw err;
+        throw new LabError(err.code, `${err.message}${tries}${tail === '' ? '' : `; ${program} said: ${tail}`}`, err.details, { cause: err });
+      }
     }
-    this.#endpoint = { host: at.host, port };
-    return this.#endpoint;
+  }
+
+  /** One start: a fresh temp dir, the config for host:port, the child; resolves once the child listens there. */
+  async #startOn(binary: string, host: string, port: number): Promise<void> {
+    this.#child = null;
+    this.#said = '';
+    const dir = await mkdtemp(join(tmpdir(), `lab-${this.#program.program}-`));
+    this.#dir = dir;
+    const { args, config, env } = await this.#program.configure(dir, host, port);
+    this.#config = config;
+    await this.#spawn(binary, args, env, host, port);
+  }
+
+  /** A line of the lab's own in the peer's log (a start again on a fresh port). */
+  #note(line: string): void {
+    const sep = this.#stderr === '' || this.#stderr.endsWith('\n') ? '' : '\n';
+    this.#stderr = `${this.#stderr}${sep}lab: ${line}\n`.slice(-STDERR_KEEP);
   }
 
   async #spawn(binary: string, args: string[], env: NodeJS.ProcessEnv | undefined, host: string, port: number): Promise<void> {
     // stdout too: some peers (Caddy, Squid with -d) log there; both end up in the run's log.
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      this.#stderr = (this.#stderr + chunk).slice(-STDERR_KEEP);
-    });
     this.#child = child;
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
+    const keep = (chunk: string) => {
       this.#stderr = (this.#stderr + chunk).slice(-STDERR_KEEP);
-    });
+      this.#said = (this.#said + chunk).slice(-STDERR_KEEP);
+    };
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', keep);
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', keep);
+    let closed = false;
+    const pipesClosed = once(child, 'close').then(() => void (closed = true), () => undefined);
     // A spawn failure (EACCES between the check and the exec) arrives as 'error'; it also sets exitCode, which waitAccepting sees.
-    child.once('error', (err) => {
-      this.#stderr += `\nspawn: ${err.message}`;
-    });
-    await waitAccepting(child, this.#program.program, host, port, START_TIMEOUT_MS);
+    child.once('error', (err) => keep(`\nspawn: ${err.message}`));
+    try {
+      await waitAccepting(child, this.#program.program, host, port, START_TIMEOUT_MS);
+    } catch (err) {
+      // 'exit' can come before the last of the child's output: wait (briefly: a grandchild may hold the pipes) for the pipes to close.
+      if (!closed && child.exitCode !== null) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([pipesClosed, new Promise((resolve) => (timer = setTimeout(resolve, EXIT_OUTPUT_MS)))]);
+        clearTimeout(timer);
+      }
+      throw err;
+    }
   }
 
   async #close(): Promise<void> {
