@@ -16,7 +16,7 @@ const INLINE_MAX = 16 * 1024;
  * connection's order. Only the client's first answer (`client.head`) writes
  * to the socket; a later one queues its bytes until it is first, pausing its
  * upstream past QUEUED_HIGH_WATER. The proxy's own answers (errors, 417,
- * 501, 100 Continue) go through the same order.
+ * 100 Continue) and the origin's interim ones go through the same order.
  *
  * FastExchange extends this with the upstream side; the split is by concern,
  * not by object: a request is still one object.
@@ -60,7 +60,7 @@ export abstract class AnswerStream {
     this.finishAnswer();
   }
 
-  /** An answer that is not an upstream response (417, 501 for Upgrade); nothing went upstream. */
+  /** An answer that is not an upstream response (417); nothing went upstream. */
   answerRaw(bytes: string, close: boolean): void {
     this.settle();
     if (close) {

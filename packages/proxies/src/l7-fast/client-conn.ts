@@ -98,7 +98,9 @@ export class FastClient {
   readonly #onData = (data: Buffer): void => {
     if (this.#stopped && this.#parsing === null) return; // closing: what follows is never read
     const r = this.#parser.execute(data);
-    if (r instanceof Error) this.#refuse((r as ParseError).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400, (r as ParseError).code);
+    // Bytes behind a request that ends the connection, read whole (llhttp refuses any after a `close` one:
+    // HPE_CLOSED_CONNECTION), are never read: that request keeps its answer, then the connection closes.
+    if (r instanceof Error && !(this.#stopped && this.#parsing === null)) this.#refuse((r as ParseError).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400, (r as ParseError).code);
     const started = this.#started;
     for (let i = 0; i < started.length; i++) {
       const ex = started[i] as FastExchange;

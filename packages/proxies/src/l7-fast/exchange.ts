@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { ProxyStatus } from '../l7/errors-responses.js';
 import { AnswerStream } from './answer-stream.js';
-import { clientResponseHeaders } from '../l7/hop-by-hop.js';
+import { clientResponseHeaders, interimResponse } from '../l7/hop-by-hop.js';
 import { isRetryable } from '../l7/retry.js';
 import type { PoolRequest, UpstreamConn } from '../l7/upstream-pool.js';
 import type { FastClient } from './client-conn.js';
@@ -48,6 +48,8 @@ export class FastExchange extends AnswerStream implements PoolRequest, LinkOwner
   // client side
   #framing: BodyFraming = 'none';
   #headSent = false;
+  /** The proxy answered the client's 100-continue itself (request-intake.ts): the origin's 100 is not repeated. */
+  sentContinue = false;
   #counted = false;
 
   /** `target` -1: answered by the proxy, nothing goes upstream. Otherwise it counts as outstanding there from now. */
@@ -142,12 +144,13 @@ export class FastExchange extends AnswerStream implements PoolRequest, LinkOwner
   onResponseHead(_major: number, _minor: number, fields: string[] | undefined, _m: number | undefined, _u: string | undefined, status: number | undefined, message: string | undefined, _upgrade: boolean, upKeepAlive: boolean): number {
     this.#gotBytes = true;
     const code = status ?? 0;
-    if (code >= 100 && code < 200) {
-      // Interim answers are the upstream hop's business (node's client drops them too); 101 would switch protocols.
-      if (code === 101 && this.#conn !== null) this.#dropSocket(this.#conn.socket);
+    const ctx = this.ctx;
+    if (code < 200) {
+      // Interim (the link keeps 101 from us): forwarded or dropped by hop-by-hop.ts's rule, in this answer's place.
+      const bytes = interimResponse(code, message ?? '', fields ?? [], ctx.via, { http10: this.#http10, sentContinue: this.sentContinue });
+      if (bytes !== null) this.pend += bytes;
       return 1;
     }
-    const ctx = this.ctx;
     const head = clientResponseHeaders(fields ?? [], ctx.via);
     const conn = this.#conn;
     const pool = ctx.targets[this.target]?.pool;
@@ -228,11 +231,6 @@ export class FastExchange extends AnswerStream implements PoolRequest, LinkOwner
     }
     // A body we stopped reading leaves the client connection unframed: close after the answer.
     this.answerError(code === 'UPSTREAM_TIMEOUT' ? 504 : 502, code, this.hasBody && !this.#requestDone);
-  }
-
-  #dropSocket(socket: Socket): void {
-    this.ctx.targets[this.target]?.pool.markReason(socket, 'error');
-    socket.destroy();
   }
 
   protected settle(): void {

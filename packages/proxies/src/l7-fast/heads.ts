@@ -62,7 +62,6 @@ export function responseHead(status: number, message: string, fields: string[], 
 export const chunkSize = (n: number): string => `${n.toString(16)}\r\n`;
 export const CRLF = '\r\n';
 export const LAST_CHUNK = '0\r\n\r\n';
-const UPGRADE_BODY = '501 Not Implemented: the proxy does not tunnel Upgrade or CONNECT (keepalive-lab l7-fast)\n';
 export const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
 /**
@@ -97,7 +96,4 @@ export class Answers {
   expectationFailed(close: boolean): string {
     return `HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n${close ? this.close : this.keepAlive}\r\n`;
   }
-
-  /** Upgrade and CONNECT are not proxied: the bytes after them are another protocol. */
-  readonly upgradeRefused = `HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain\r\nContent-Length: ${UPGRADE_BODY.length}\r\nConnection: close\r\n\r\n${UPGRADE_BODY}`;
 }

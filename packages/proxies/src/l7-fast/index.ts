@@ -26,10 +26,13 @@
  * (l7/upstream-pool.ts), the answers' bodies (l7/errors-responses.ts), the
  * events and stats. The duty tests (test/l7-*.test.ts) run against both.
  *
+ * The same by decision, written once in l7's modules: an Upgrade request
+ * is served as a plain one, then the connection closes; CONNECT is refused
+ * (501, closed) (framing.ts); the origin's 1xx are forwarded by one rule
+ * (hop-by-hop.ts, interimResponse); nothing behind a connection's last
+ * request is read (framing.ts, endsConnection).
+ *
  * Where it differs, on purpose:
- * - Upgrade / CONNECT requests are refused with 501 and the connection
- *   closed (l7 forwards an Upgrade request as a plain one and drops
- *   CONNECT): the bytes after them belong to another protocol.
  * - An expectation other than 100-continue is a recorded reject (417).
  * - Request trailers are dropped, as l7 does, without node's help.
  * Framing safety: nothing is forwarded that llhttp (strict) did not parse as

@@ -1,18 +1,17 @@
 import type { ProxyStatus } from '../l7/errors-responses.js';
-import { checkRequestFraming } from '../l7/framing.js';
+import { checkRequestFraming, endsConnection } from '../l7/framing.js';
 import { upstreamRequestHeaders } from '../l7/hop-by-hop.js';
 import type { FastClient } from './client-conn.js';
 import type { FastContext } from './context.js';
 import { FastExchange } from './exchange.js';
 import { CONTINUE, requestHead } from './heads.js';
 
-const CONTINUE_EXPECTATION = /(?:^|\W)100-continue(?:$|\W)/i;
-
 /**
  * A head llhttp parsed, turned into an exchange in the client's answer
- * order: l7's framing checks (framing.ts) first, then Upgrade/CONNECT
- * (refused: 501 and close), then the target and the upstream head
- * (hop-by-hop.ts), then `Expect`. Returns the exchange whose body the
+ * order: l7's framing checks (framing.ts: CONNECT is refused there, 501 and
+ * close; an Upgrade request is served plain, then the connection closes)
+ * first, then the target and the upstream head (hop-by-hop.ts), then
+ * `Expect`. Returns the exchange whose body the
  * client goes on reading (it goes upstream unless already answered), or
  * null when the request was refused and the connection is closing.
  */
@@ -29,15 +28,10 @@ export function admitRequest(
 ): FastExchange | null {
   const f = checkRequestFraming({ httpVersionMajor: major, httpVersionMinor: minor, rawHeaders: raw, url, method }, ctx.options.maxHeaderCount);
   const http10 = major === 1 && minor === 0;
-  if (f.reject !== null || upgrade) {
+  if (f.reject !== null) {
     const ex = new FastExchange(ctx, client, f.id, method, -1, '', false, false, false, http10);
     client.enqueue(ex);
-    if (f.reject !== null) {
-      ex.answerError(f.reject.status as ProxyStatus, f.reject.why, true);
-    } else {
-      ctx.recordReject(client, f.id, 501, 'upgrade');
-      ex.answerRaw(ctx.answers.upgradeRefused, true);
-    }
+    ex.answerError(f.reject.status as ProxyStatus, f.reject.why, true);
     return null;
   }
   const t = ctx.balancer.pick(client.lastTarget);
@@ -45,23 +39,17 @@ export function admitRequest(
   const label = ctx.targets[t]?.label ?? '';
   const upFields = upstreamRequestHeaders({ rawHeaders: raw, clientIp: client.ip, host: f.host, targetHost: label, via: ctx.via });
   const head = requestHead(method, f.path, upFields, f.hasBody);
-  const ex = new FastExchange(ctx, client, f.id, method, t, head, f.hasBody, f.chunked, keepAlive && !f.closeAfter, http10);
+  // llhttp stops at an Upgrade request (framing.ts closes after it too): nothing behind it is parsed.
+  const ex = new FastExchange(ctx, client, f.id, method, t, head, f.hasBody, f.chunked, !endsConnection(f, keepAlive && !upgrade), http10);
   client.enqueue(ex);
-  if (major === 1 && minor === 1) expect(ctx, client, raw, ex);
-  return ex;
-}
-
-/** `Expect`: 100-continue is answered here, in order (node does the same); any other expectation is 417 and nothing goes upstream. */
-function expect(ctx: FastContext, client: FastClient, raw: string[], ex: FastExchange): void {
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string;
-    if (name.length !== 6 || name.toLowerCase() !== 'expect') continue;
-    if (CONTINUE_EXPECTATION.test(raw[i + 1] as string)) {
-      ex.emitContinue(CONTINUE);
-      return;
-    }
+  // `Expect` (framing.ts read it): 100-continue is answered here, in order (node does the same);
+  // any other expectation is 417 and nothing goes upstream.
+  if (f.expect === 'continue') {
+    ex.sentContinue = true;
+    ex.emitContinue(CONTINUE);
+  } else if (f.expect === 'other') {
     ctx.recordReject(client, ex.id, 417, 'expectation');
     ex.answerRaw(ctx.answers.expectationFailed(!ex.keepAlive), !ex.keepAlive);
-    return;
   }
+  return ex;
 }

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { UNASKED_SWITCH } from '../l7/hop-by-hop.js';
 import { HTTPParser, strictParser, type HttpParser, type OnHeadersComplete, type ParseError } from './llhttp.js';
 
 /** What a link tells the exchange it currently carries. */
@@ -26,6 +27,11 @@ export interface LinkOwner {
  * Response desync guard: bytes that start a message while no exchange is
  * waiting for one (a second response, or junk after a complete one) poison
  * the socket: it is destroyed, never handed to the next request.
+ *
+ * Interim responses (1xx but 101) are messages of their own to llhttp: the
+ * exchange gets their head (onResponseHead, to forward or drop), and their
+ * end completes nothing; the final response follows on the same exchange.
+ * A 101 poisons the socket: we never ask for an upgrade (UNASKED_SWITCH).
  */
 export class UpstreamLink {
   readonly socket: Socket;
@@ -34,6 +40,10 @@ export class UpstreamLink {
   /** Set by onResponseComplete inside execute; acted on after it. */
   #completed: LinkOwner | null = null;
   #poisoned = false;
+  /** Why the socket is poisoned, as the exchange's failure code. */
+  #poisonCode = 'HPE_UNEXPECTED_RESPONSE';
+  /** The message being parsed is an interim (1xx) response: its end is not the response's. */
+  #interim = false;
   /** Response fields that came early through kOnHeaders (more than 32). */
   #fields: string[] | null = null;
 
@@ -56,6 +66,12 @@ export class UpstreamLink {
         all = this.#fields ?? [];
         this.#fields = null;
       }
+      if (status === 101) {
+        this.#poisoned = true;
+        this.#poisonCode = UNASKED_SWITCH;
+        return 0;
+      }
+      this.#interim = status !== undefined && status >= 100 && status < 200;
       return owner.onResponseHead(major, minor, all, method, url, status, message, upgrade, keepAlive);
     }) satisfies OnHeadersComplete;
     p[HTTPParser.kOnBody] = (chunk: Buffer): void => {
@@ -64,6 +80,10 @@ export class UpstreamLink {
     p[HTTPParser.kOnMessageComplete] = (): void => {
       const owner = this.owner;
       if (owner === null || this.#completed !== null || this.#poisoned) return;
+      if (this.#interim) {
+        this.#interim = false;
+        return;
+      }
       this.#completed = owner;
       owner.onResponseComplete();
     };
@@ -94,7 +114,7 @@ export class UpstreamLink {
     const owner = this.owner;
     if (owner === null) return;
     if (error !== null) owner.onUpstreamFail(error);
-    else if (this.#poisoned) owner.onUpstreamFail('HPE_UNEXPECTED_RESPONSE');
+    else if (this.#poisoned) owner.onUpstreamFail(this.#poisonCode);
     else owner.flushOut();
   }
 

@@ -8,7 +8,7 @@ const ANSWERS = {
   400: ['Bad Request', 'the proxy refused a malformed request'],
   408: ['Request Timeout', 'the request head did not arrive in time'],
   431: ['Request Header Fields Too Large', 'the request head is too large'],
-  501: ['Not Implemented', 'the proxy only understands the chunked transfer coding'],
+  501: ['Not Implemented', 'the proxy implements neither CONNECT nor a transfer coding other than chunked'],
   502: ['Bad Gateway', 'the proxy got no valid response from the origin'],
   504: ['Gateway Timeout', 'the origin did not answer in time'],
   505: ['HTTP Version Not Supported', 'the proxy speaks HTTP/1.0 and HTTP/1.1'],

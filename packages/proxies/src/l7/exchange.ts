@@ -3,11 +3,23 @@ import type { Socket } from 'node:net';
 import type { CloseReason, Endpoint } from '@keepalive-lab/core';
 import type { Balancer } from './balancer.js';
 import { sendError, type ProxyStatus } from './errors-responses.js';
-import { checkRequestFraming, type RequestFraming } from './framing.js';
-import { clientResponseHeaders, upstreamRequestHeaders } from './hop-by-hop.js';
+import { checkRequestFraming, endsConnection, type RequestFraming } from './framing.js';
+import { clientResponseHeaders, interimResponse, UNASKED_SWITCH, upstreamRequestHeaders } from './hop-by-hop.js';
 import type { ResolvedL7Options } from './options.js';
 import { isRetryable } from './retry.js';
 import type { PoolRequestOptions, UpstreamConn, UpstreamPool } from './upstream-pool.js';
+
+/** node's writer for bytes outside a message (it writes `100 Continue` with it); keeps pipelined order. */
+interface RawWriter {
+  _writeRaw(data: string, encoding: BufferEncoding): boolean;
+}
+
+/** What node's client emits for an interim response ('information'). */
+interface Interim {
+  statusCode: number;
+  statusMessage: string;
+  rawHeaders: string[];
+}
 
 /** One client connection as the proxy sees it. */
 export interface ClientConn {
@@ -24,6 +36,15 @@ export interface ClientConn {
   closeWhenIdle: boolean;
   /** The latest request's exchange, while it lasts. */
   current: Exchange | null;
+  /**
+   * The request after which the connection ends (framing.ts, endsConnection;
+   * or a reject that closes). node's parser may go on reading behind it: any
+   * request it emits after this one is ignored, any bytes it chokes on once
+   * this one is whole are too; node closes after this one's answer.
+   */
+  last: IncomingMessage | null;
+  /** The proxy's own closing answer (501 to a CONNECT), held until the answers before it are out. */
+  refusal: Buffer | null;
 }
 
 export interface Target {
@@ -75,6 +96,8 @@ export class Exchange {
   #bytesAtStart = 0;
   #forwarded = false;
   #settled = false;
+  /** An interim response went to the client (or its queue) ahead of the final one. */
+  #interimSent = false;
 
   constructor(ctx: ExchangeContext, client: ClientConn, req: IncomingMessage, res: ServerResponse) {
     this.#ctx = ctx;
@@ -96,7 +119,11 @@ export class Exchange {
     }
     this.#framing = f;
     res.sendDate = false; // the origin's Date is the one that counts
-    if (f.closeAfter || this.#ctx.closing) res.shouldKeepAlive = false;
+    if (endsConnection(f, res.shouldKeepAlive)) {
+      res.shouldKeepAlive = false;
+      this.client.last ??= req;
+    }
+    if (this.#ctx.closing) res.shouldKeepAlive = false;
     if (req.httpVersionMinor === 0) res.useChunkedEncodingByDefault = false; // never chunked to HTTP/1.0
     const target = this.#ctx.balancer.pick(this.client.lastTarget);
     this.target = target;
@@ -134,6 +161,8 @@ export class Exchange {
     const up = request(options);
     this.#upstream = up;
     up.on('socket', this.#onSocket);
+    up.on('information', this.#onInterim);
+    up.on('upgrade', this.#onSwitch);
     up.on('response', this.#onResponse);
     up.on('error', this.#onUpstreamError);
     if (f.hasBody) this.#req.pipe(up);
@@ -154,6 +183,34 @@ export class Exchange {
     this.#ctx.recordForward(this, this.upstreamConn, this.#upstream?.reusedSocket ?? false);
   };
 
+  /**
+   * An origin's 1xx (node's client emits 100 as 'information' too): passed
+   * on or dropped by hop-by-hop.ts's rule. Written raw through the response,
+   * which queues it behind an earlier answer still under way (pipelining).
+   */
+  readonly #onInterim = (info: Interim): void => {
+    if (this.#settled || this.#res.headersSent) return;
+    const bytes = interimResponse(info.statusCode, info.statusMessage, info.rawHeaders, this.#ctx.via, {
+      http10: this.#req.httpVersionMinor === 0,
+      sentContinue: (this.#framing as RequestFraming).expect === 'continue',
+    });
+    if (bytes === null) return;
+    this.#interimSent = true;
+    (this.#res as unknown as RawWriter)._writeRaw(bytes, 'latin1');
+  };
+
+  /**
+   * The origin answered 101 to a request that asked for no upgrade. node's
+   * client hands over the socket (with no listener it would destroy it and
+   * never tell this request): drop it, 502.
+   */
+  readonly #onSwitch = (_res: IncomingMessage, socket: Socket): void => {
+    const conn = this.upstreamConn;
+    if (conn !== null) this.#ctx.targets[this.target]?.pool.markReason(conn.socket, 'error');
+    socket.destroy();
+    this.#onUpstreamError(Object.assign(new Error('the origin switched protocols unasked'), { code: UNASKED_SWITCH }));
+  };
+
   readonly #onResponse = (upRes: IncomingMessage): void => {
     if (this.#settled) {
       upRes.destroy();
@@ -169,6 +226,10 @@ export class Exchange {
     }
     const res = this.#res;
     res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, head.headers);
+    // An interim (ours, or node's own 100 Continue) may sit in the response's buffer (pipelining):
+    // node would put a Buffer body's head in front of it (OutgoingMessage._send unshifts the head),
+    // so the head is queued now, as a string, behind it.
+    if (this.#interimSent || (this.#framing as RequestFraming).expect === 'continue') res.flushHeaders();
     upRes.on('error', this.#onUpstreamBodyError);
     upRes.pipe(res);
   };
@@ -229,13 +290,18 @@ export class Exchange {
 
   #reject(status: ProxyStatus, why: string, close: boolean): void {
     this.#ctx.recordReject(this.client, this.id, status, why);
-    if (close) this.client.reason ??= 'connection-close';
+    if (close) {
+      this.client.reason ??= 'connection-close';
+      this.client.last ??= this.#req;
+    }
     sendError(this.#res, status, close);
   }
 
   /** The response is done or the client is gone: the one teardown point. */
   readonly #onClientClose = (): void => {
     this.#settled = true;
+    // The connection's last answer is out: node ends the socket now, as the answer said.
+    if (this.client.last === this.#req && this.#res.writableFinished) this.client.reason ??= 'connection-close';
     if (this.client.current === this) this.client.current = null;
     if (this.target >= 0) this.#ctx.balancer.outstanding[this.target] = (this.#ctx.balancer.outstanding[this.target] as number) - 1;
     const up = this.#upstream;

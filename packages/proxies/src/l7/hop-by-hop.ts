@@ -166,3 +166,32 @@ export function clientResponseHeaders(rawHeaders: string[], via: string): Respon
   const m = s.keepAlive === null ? null : KEEP_ALIVE_TIMEOUT.exec(s.keepAlive);
   return { headers: out, keepAliveSeconds: m ? Number(m[1]) : null, close: s.close, chunked: s.chunked, contentLength: s.contentLength && !s.chunked };
 }
+
+/**
+ * What the client hop gets of an origin's interim (1xx) response, RFC 9110
+ * §15.2: a proxy MUST forward 1xx responses, so every one is forwarded ahead
+ * of the final response, stripped of hop-by-hop fields and with our Via, as
+ * a final response is; except
+ * - to an HTTP/1.0 client: none (a server MUST NOT send it a 1xx);
+ * - the origin's `100 Continue` when the proxy already sent the client its
+ *   own (it answers a 100-continue expectation itself, framing.ts): the
+ *   client has its 100, a second says nothing;
+ * - 101, never here: the proxy forwards no Upgrade (its Connection token and
+ *   field are stripped), so an origin that switches protocols did so unasked
+ *   (§7.8): the engines fail that exchange with UNASKED_SWITCH, a 502.
+ * Returns the whole interim message (latin1), or null to drop it. Its
+ * Content-Length or Transfer-Encoding, meaningless on a 1xx, are dropped.
+ */
+export function interimResponse(status: number, message: string, rawHeaders: string[], via: string, to: { http10: boolean; sentContinue: boolean }): string | null {
+  if (to.http10 || status === 101 || (status === 100 && to.sentContinue)) return null;
+  let out: string[] = [];
+  const s = scan(rawHeaders, out, false);
+  if (s.listed !== null) out = dropListed(out, s.listed);
+  if (s.contentLength) out = dropListed(out, ['content-length']);
+  let head = `HTTP/1.1 ${status} ${message}\r\n`;
+  for (let i = 0; i < out.length; i += 2) head += `${out[i] as string}: ${out[i + 1] as string}\r\n`;
+  return `${head}Via: ${via}\r\n\r\n`;
+}
+
+/** Why an exchange failed when the origin answered 101 to a request that asked for no upgrade (both engines: 502, socket dropped). */
+export const UNASKED_SWITCH = 'HPE_UNEXPECTED_101';

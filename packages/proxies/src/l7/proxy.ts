@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { CloseReason } from '@keepalive-lab/core';
 import { rawErrorResponse, type ProxyStatus } from './errors-responses.js';
 import { Exchange, type ClientConn, type ExchangeContext } from './exchange.js';
+import { checkRequestFraming } from './framing.js';
 import { L7Base } from './l7-base.js';
 import type { ResolvedL7Options } from './options.js';
 
@@ -37,6 +38,9 @@ export class L7Proxy extends L7Base<ClientConn> implements ExchangeContext {
     server.on('connection', this.#onConnection);
     server.on('request', this.#onRequest);
     server.on('clientError', this.#onClientError);
+    // An Upgrade request reaches 'request' (no 'upgrade' listener: node serves it as a plain one);
+    // CONNECT comes here, or node would destroy the socket without a word.
+    server.on('connect', this.#onConnect);
   }
 
   /** At close(): idle clients are ended now, busy ones after their last answer; upstream sockets are the pools' business. */
@@ -50,8 +54,39 @@ export class L7Proxy extends L7Base<ClientConn> implements ExchangeContext {
 
   done(client: ClientConn): void {
     client.inFlight--;
-    if (client.closeWhenIdle && client.inFlight === 0) client.socket.end();
+    if (client.inFlight > 0) return;
+    if (client.refusal !== null) this.#refuse(client, client.refusal);
+    else if (client.closeWhenIdle) client.socket.end();
   }
+
+  /** The connection's last bytes: the proxy's own answer, then close (drained, then destroyed). */
+  #refuse(c: ClientConn, answer: Buffer): void {
+    c.refusal = null;
+    c.socket.end(answer);
+    setTimeout(() => c.socket.destroy(), REJECT_LINGER_MS).unref();
+  }
+
+  /**
+   * CONNECT (framing.ts refuses it: 501). node has handed us the socket, its
+   * parser gone: the answers in flight before it go out first (done() writes
+   * the 501 after the last), nothing after it is read, then the connection closes.
+   */
+  readonly #onConnect = (req: IncomingMessage, socket: Socket): void => {
+    const c = this.clients.get(socket);
+    if (c === undefined || c.last !== null) {
+      // Behind the connection's last request: never answered (node closes after that answer).
+      if (c === undefined) socket.destroy();
+      return;
+    }
+    const f = checkRequestFraming(req, this.options.maxHeaderCount);
+    const status = (f.reject?.status ?? 501) as ProxyStatus;
+    this.recordReject(c, f.id, status, f.reject?.why ?? 'connect');
+    c.last = req;
+    c.reason ??= 'connection-close';
+    const answer = rawErrorResponse(status);
+    if (c.inFlight === 0) this.#refuse(c, answer);
+    else c.refusal = answer;
+  };
 
   readonly #onConnection = (socket: Socket): void => {
     const c = this.accept(socket, (id): ClientConn => ({
@@ -64,6 +99,8 @@ export class L7Proxy extends L7Base<ClientConn> implements ExchangeContext {
       reason: null,
       closeWhenIdle: false,
       current: null,
+      last: null,
+      refusal: null,
     }));
     let sawEnd = false;
     let errorCode: string | null = null;
@@ -96,6 +133,9 @@ export class L7Proxy extends L7Base<ClientConn> implements ExchangeContext {
       res.destroy();
       return;
     }
+    // Behind the connection's last request (node parses on): never forwarded, never answered; node
+    // closes after the last answer, and this response, queued behind it, is never written.
+    if (c.last !== null) return;
     c.inFlight++;
     new Exchange(this, c, req, res).start();
   };
@@ -111,6 +151,9 @@ export class L7Proxy extends L7Base<ClientConn> implements ExchangeContext {
       // A second error from the same dead parser: already answered.
       return;
     }
+    // Bytes behind the connection's last request, read whole (llhttp refuses any after a `close`
+    // one: HPE_CLOSED_CONNECTION): never read; that request keeps its answer, then node closes.
+    if (c.last?.complete === true) return;
     const code = err.code ?? 'error';
     if (code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();

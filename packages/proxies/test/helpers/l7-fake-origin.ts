@@ -45,6 +45,12 @@ export class FakeOrigin extends EventEmitter {
   readonly conns: OriginConn[] = [];
   readonly requests: OriginRequest[] = [];
   responder: Responder;
+  /**
+   * Called once per request when its head is whole, before its body is read:
+   * bytes to write at once (an interim `100 Continue`), or null. The
+   * responder still answers the whole request.
+   */
+  onHead: ((head: string, conn: OriginConn) => string | null) | null = null;
   port = 0;
   readonly #server: Server;
 
@@ -88,13 +94,24 @@ export class FakeOrigin extends EventEmitter {
     this.conns.push(conn);
     let pending = '';
     socket.setEncoding('latin1');
+    // The head of the message at the front of `pending` has been shown to onHead.
+    let headSeen = false;
     socket.on('data', (chunk: string) => {
       conn.received += chunk;
       pending += chunk;
       for (;;) {
+        if (!headSeen && this.onHead !== null) {
+          const end = pending.indexOf('\r\n\r\n');
+          if (end >= 0) {
+            headSeen = true;
+            const interim = this.onHead(pending.slice(0, end + 4), conn);
+            if (interim !== null) socket.write(interim, 'latin1');
+          }
+        }
         const split = splitMessage(pending);
         if (split === null) break;
         pending = pending.slice(split.length);
+        headSeen = false;
         const req: OriginRequest = { conn, nth: conn.requests.length + 1, ...split.message };
         conn.requests.push(req);
         this.requests.push(req);

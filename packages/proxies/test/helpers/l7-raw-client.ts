@@ -62,8 +62,13 @@ export class RawClient {
     this.socket.write(bytes, 'latin1');
   }
 
-  /** The next whole response; rejects if the connection ends before one arrives. */
-  async response(opts: { head?: boolean } = {}): Promise<RawResponse> {
+  /**
+   * The next whole response (a 1xx is one too); rejects if the connection
+   * ends before one arrives, or, with `within`, if none is whole after that
+   * many ms (a test of "the answer must arrive" fails fast, not at testTimeout).
+   */
+  async response(opts: { head?: boolean; within?: number } = {}): Promise<RawResponse> {
+    const deadline = opts.within === undefined ? null : Date.now() + opts.within;
     for (;;) {
       const r = parseResponse(this.#pending, this.ended, opts.head === true);
       if (r !== null) {
@@ -71,7 +76,11 @@ export class RawClient {
         return r;
       }
       if (this.ended) throw new Error(`connection ended before a whole response; got ${JSON.stringify(this.#pending)}`);
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      if (deadline !== null && Date.now() >= deadline) throw new Error(`no whole response within ${opts.within} ms; got ${JSON.stringify(this.#pending)}`);
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        if (deadline !== null) setTimeout(resolve, Math.max(0, deadline - Date.now())).unref();
+      });
     }
   }
 
