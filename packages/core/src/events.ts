@@ -8,12 +8,17 @@
  * these events as they are.
  */
 
-/** Why a connection ended, as far as the side that saw it can tell. */
+/**
+ * Why a connection ended, as far as the side that saw it can tell. Decided in
+ * one place for every component: `closeReason` (close-reason.ts). A reason
+ * this side decided wins; else a reset (even after a FIN) is `peer-reset`;
+ * else a FIN is `peer-closed`; else another error is `error`.
+ */
 export type CloseReason =
   | 'idle-timeout' // this side's keep-alive idle timer fired
   | 'max-requests' // per-connection request cap reached
-  | 'peer-closed' // the other side sent FIN first
-  | 'peer-reset' // the other side reset (ECONNRESET/EPIPE)
+  | 'peer-closed' // the other side sent FIN, and no reset followed
+  | 'peer-reset' // the other side reset (ECONNRESET/EPIPE), even after its FIN
   | 'server-close' // the server is shutting down
   | 'fault' // a fault knob made this side close it
   | 'connection-close' // this side ended it after a `Connection: close` response (keep-alive off, or the client asked)
@@ -23,8 +28,8 @@ export type CloseReason =
   | 'keep-alive-hint' // proxy: expired before the origin's Keep-Alive timeout
   | 'pool-full' // proxy (L7): freed while the pool already held its max idle sockets
   | 'upstream-timeout' // proxy (L7): the origin stayed silent past the upstream timeout (504)
-  | 'error'
-  | 'unknown';
+  | 'error' // a socket error other than a reset (ECONNREFUSED, ETIMEDOUT...)
+  | 'unknown'; // nothing seen explains it
 
 export interface OriginConnOpenEvent {
   event: 'conn-open';

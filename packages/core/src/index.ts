@@ -1,4 +1,5 @@
 export { ERROR_CODES, LabError, isLabError, type LabErrorCode, type LabErrorDetails } from './errors.js';
+export { closeReason, RESET_CODES, type CloseFacts } from './close-reason.js';
 export { ok, fail, type Result } from './result.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { parseEndpoint, parseEndpoints, formatEndpoint, type Endpoint } from './endpoint.js';

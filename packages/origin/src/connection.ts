@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { CloseReason } from '@keepalive-lab/core';
+import { closeReason as classifyClose, type CloseReason } from '@keepalive-lab/core';
 import { isRecording, type OriginContext } from './context.js';
 import { connectionHeaders, NTH_SLOT, type HeaderPairs } from './response.js';
 
@@ -109,11 +109,16 @@ export function openConnection(ctx: OriginContext, socket: Socket): Connection {
   return conn;
 }
 
-/** Why a connection ended, from what it saw; read once, at 'close'. */
+/**
+ * Why a connection ended, from what it saw; read once, at 'close'. The rule
+ * is core's `closeReason`, the same for every component: this side's own
+ * reason (or the `Connection: close` it announced) wins, then a reset (even
+ * after the peer's FIN), then the peer's FIN, then any other error.
+ */
 export function closeReason(conn: Connection): CloseReason {
-  if (conn.reason !== null) return conn.reason;
-  if (conn.closingAfterResponse !== null) return conn.closingAfterResponse;
-  if (conn.peerFinFirst) return 'peer-closed';
-  if (conn.errorCode !== null) return conn.errorCode === 'ECONNRESET' || conn.errorCode === 'EPIPE' ? 'peer-reset' : 'error';
-  return 'unknown';
+  return classifyClose({
+    localReason: conn.reason ?? conn.closingAfterResponse,
+    errorCode: conn.errorCode,
+    peerEnded: conn.peerFinFirst,
+  });
 }

@@ -1,5 +1,5 @@
 import { connect, createServer, type Socket } from 'node:net';
-import { LabError, Recorder, ServerBase, formatEndpoint, type CloseReason, type Endpoint } from '@keepalive-lab/core';
+import { LabError, Recorder, ServerBase, closeReason, formatEndpoint, type CloseReason, type Endpoint } from '@keepalive-lab/core';
 
 export interface L4ProxyOptions {
   /** Where the proxy listens; default 127.0.0.1:0 (any free port). */
@@ -13,9 +13,11 @@ export interface L4ProxyOptions {
 }
 
 /**
- * One side of a proxied connection. `reason` is the one place a close reason
- * is decided: the first cause to be seen wins (`??=`), so a FIN that the
- * proxy itself provoked is not mistaken for the peer's idea.
+ * One side of a proxied connection. `reason` is what the proxy decided for
+ * this side (server-close, upstream-closed, client-closed); the peer's FIN and
+ * the first socket error are kept as facts, and core's `closeReason` names the
+ * close from them. A reason set after this side had already seen the peer's
+ * FIN or error is not the proxy's decision: the peer closed first.
  */
 export interface ClientConn {
   readonly id: number;
@@ -25,6 +27,10 @@ export interface ClientConn {
   reason: CloseReason | null;
   /** The first error this socket emitted, recorded in `errors`. */
   error: Error | null;
+  /** The peer's FIN arrived. */
+  peerEnded?: boolean;
+  /** `reason` as it stood when the peer's first FIN or error arrived; undefined until then. */
+  reasonAtPeer?: CloseReason | null;
 }
 
 export interface UpstreamConn {
@@ -36,13 +42,11 @@ export interface UpstreamConn {
   readonly client: ClientConn;
   reason: CloseReason | null;
   error: Error | null;
+  peerEnded?: boolean;
+  reasonAtPeer?: CloseReason | null;
 }
 
 const DEFAULT_LISTEN: Endpoint = { host: '127.0.0.1', port: 0 };
-
-/** A reset is the peer's doing; anything else (ECONNREFUSED, ETIMEDOUT) is an error of the path. */
-const reasonFor = (err: NodeJS.ErrnoException): CloseReason =>
-  err.code === 'ECONNRESET' || err.code === 'EPIPE' ? 'peer-reset' : 'error';
 
 /**
  * What both L4 forwarders share, as undici's pool-base serves its pools:
@@ -140,31 +144,40 @@ export abstract class L4ProxyBase extends ServerBase {
   }
 
   /**
-   * How either side's close reason is settled: a FIN says 'peer-closed', an
-   * error says what recordError() makes of it, the first one wins; at
-   * 'close', `closed` gets that reason (or the unexplained one) to record.
+   * How either side's close reason is settled: 'end' and 'error' note facts
+   * (and freeze what the proxy had decided by then); at 'close', core's
+   * `closeReason` names it and `closed` records it.
    */
   #watch(side: ClientConn | UpstreamConn, closed: (reason: CloseReason) => void): void {
     const socket = side.socket;
-    socket.once('end', () => (side.reason ??= 'peer-closed'));
-    socket.on('error', (err) => this.recordError(side, err));
-    socket.once('close', () => closed(side.reason ?? this.#unexplained()));
+    socket.once('end', () => {
+      side.peerEnded = true;
+      if (side.reasonAtPeer === undefined) side.reasonAtPeer = side.reason;
+    });
+    socket.on('error', (err) => {
+      if (side.reasonAtPeer === undefined) side.reasonAtPeer = side.reason;
+      this.recordError(side, err);
+    });
+    socket.once('close', () =>
+      closed(
+        closeReason({
+          localReason: side.reasonAtPeer === undefined ? side.reason : side.reasonAtPeer,
+          errorCode: side.error === null ? null : ((side.error as NodeJS.ErrnoException).code ?? side.error.name),
+          peerEnded: side.peerEnded === true,
+          shuttingDown: this.closing,
+        }),
+      ),
+    );
   }
 
   /**
    * Every socket error lands here and is recorded, never dropped: counted by
-   * code and kept as the side's close reason. Node destroys the socket after
-   * 'error', so its 'close' event follows and reports that reason.
+   * code and the first kept as a fact for the side's close reason. Node
+   * destroys the socket after 'error', so its 'close' event follows.
    */
   protected recordError(side: ClientConn | UpstreamConn, err: NodeJS.ErrnoException): void {
     side.error ??= err;
-    side.reason ??= reasonFor(err);
     const code = err.code ?? err.name;
     this.#errors.set(code, (this.#errors.get(code) ?? 0) + 1);
-  }
-
-  /** A close nobody explained: the server's own shutdown, or a destroy we did not label. */
-  #unexplained(): CloseReason {
-    return this.closing ? 'server-close' : 'unknown';
   }
 }

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { CloseReason } from '@keepalive-lab/core';
+import { closeReason, type CloseReason } from '@keepalive-lab/core';
 import { rawErrorResponse, type ProxyStatus } from '../l7/errors-responses.js';
 import type { FastContext } from './context.js';
 import type { FastExchange } from './exchange.js';
@@ -287,14 +287,7 @@ export class FastClient {
     for (const ex of this.#queue) ex.onClientGone();
     this.#queue.length = 0;
     this.#parsing = null;
-    let reason: CloseReason = this.reason ?? 'unknown';
-    if (this.reason === null) {
-      const code = this.#errorCode;
-      if (code === 'ECONNRESET' || code === 'EPIPE') reason = 'peer-reset';
-      else if (this.#sawEnd) reason = 'peer-closed';
-      else if (code !== null) reason = 'error';
-      else if (this.#ctx.closing) reason = 'server-close';
-    }
+    const reason = closeReason({ localReason: this.reason, errorCode: this.#errorCode, peerEnded: this.#sawEnd, shuttingDown: this.#ctx.closing });
     this.#ctx.clientClosed(this, reason);
     const p = this.#parser;
     setImmediate(() => p.close());

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { CloseReason } from '@keepalive-lab/core';
+import { closeReason } from '@keepalive-lab/core';
 import { rawErrorResponse, type ProxyStatus } from './errors-responses.js';
 import { Exchange, type ClientConn, type ExchangeContext } from './exchange.js';
 import { checkRequestFraming } from './framing.js';
@@ -115,14 +115,7 @@ export class L7Proxy extends L7Base<ClientConn> implements ExchangeContext {
       if (c.inFlight === 0) c.reason ??= 'idle-timeout';
     });
     socket.once('close', () => {
-      let reason: CloseReason = c.reason ?? 'unknown';
-      if (c.reason === null) {
-        if (errorCode === 'ECONNRESET' || errorCode === 'EPIPE') reason = 'peer-reset';
-        else if (sawEnd) reason = 'peer-closed';
-        else if (errorCode !== null) reason = 'error';
-        else if (this.closing) reason = 'server-close';
-      }
-      this.clientClosed(c, reason);
+      this.clientClosed(c, closeReason({ localReason: c.reason, errorCode, peerEnded: sawEnd, shuttingDown: this.closing }));
     });
   };
 

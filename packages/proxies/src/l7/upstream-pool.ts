@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import type { CloseReason, Endpoint } from '@keepalive-lab/core';
+import { closeReason, type CloseReason, type Endpoint } from '@keepalive-lab/core';
 
 /**
  * The keep-alive pool of one target: strictly concerned with sockets (node's
@@ -234,7 +234,9 @@ export class UpstreamPool {
   #onFree(c: UpstreamConn): void {
     const socket = c.socket;
     if (this.#closing || socket.destroyed || !socket.writable || c.sawEnd || c.reason !== null) {
-      this.#destroy(c, c.reason ?? (this.#closing ? 'server-close' : 'peer-closed'));
+      // The peer's FIN or error is a fact for closeReason, not this side's decision.
+      const peerDid = c.sawEnd || c.errorCode !== null;
+      this.#destroy(c, c.reason ?? (this.#closing ? 'server-close' : peerDid ? null : 'peer-closed'));
       return;
     }
     // A request waiting for a socket takes it at once: it has just proven alive.
@@ -289,7 +291,7 @@ export class UpstreamPool {
     c.socket.destroy(new UpstreamTimeoutError(this.#s.upstreamTimeout));
   }
 
-  #destroy(c: UpstreamConn, reason: CloseReason): void {
+  #destroy(c: UpstreamConn, reason: CloseReason | null): void {
     c.reason ??= reason;
     c.socket.destroy();
   }
@@ -302,10 +304,8 @@ export class UpstreamPool {
     this.#drain();
   }
 
+  /** Nothing here decided it: core's closeReason names it from what the socket saw. */
   #inferReason(c: UpstreamConn): CloseReason {
-    if (c.errorCode === 'ECONNRESET' || c.errorCode === 'EPIPE') return 'peer-reset';
-    if (c.errorCode !== null) return 'error';
-    if (c.sawEnd) return 'peer-closed';
-    return this.#closing ? 'server-close' : 'unknown';
+    return closeReason({ errorCode: c.errorCode, peerEnded: c.sawEnd, shuttingDown: this.#closing });
   }
 }
