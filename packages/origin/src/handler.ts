@@ -3,7 +3,7 @@ import { LabError } from '@keepalive-lab/core';
 import type { Connection } from './connection.js';
 import { isRecording, type OriginContext } from './context.js';
 import type { Fault } from './faults/index.js';
-import { closingHeaders, declaresBody, readLabHeaders, readRequestId } from './response.js';
+import { closingHeaders, declaresBody, readLabHeaders, type LabHeaders } from './response.js';
 
 /**
  * The origin's request handler. Hot path: per request, counters, one
@@ -24,22 +24,22 @@ export function createRequestHandler(ctx: OriginContext): (req: IncomingMessage,
     }
     const nth = ++conn.received;
     ctx.counters.requestsReceived++;
-    // The id only goes into events: nobody recording, no header scan on the hot path.
-    const id = isRecording(ctx.recorder) ? readRequestId(req.rawHeaders) : null;
+    // The id and hop-by-hop headers only go into events: nobody recording, no header scan on the hot path; recording, one scan.
+    const lab = isRecording(ctx.recorder) ? readLabHeaders(req.rawHeaders) : null;
     if (arrivalFaults.length > 0) {
       const fault = firing(arrivalFaults, conn, nth);
       if (fault !== null) {
-        recordRequest(ctx, conn, req, id, nth, 0);
-        takeOver(ctx, fault, conn, res, id, nth);
+        recordRequest(ctx, conn, req, lab, nth, 0);
+        takeOver(ctx, fault, conn, res, lab, nth);
         return;
       }
     }
     if (!declaresBody(req.rawHeaders)) {
       // Node dumps the (empty) body itself once the response finishes.
-      onRequestRead(ctx, conn, req, res, id, nth, 0);
+      onRequestRead(ctx, conn, req, res, lab, nth, 0);
       return;
     }
-    (req as BodyRequest)[kBody] = { ctx, conn, res, id, nth, bytes: 0 };
+    (req as BodyRequest)[kBody] = { ctx, conn, res, lab, nth, bytes: 0 };
     req.on('data', onBodyData);
     req.on('end', onBodyEnd);
     // A request aborted mid-body never ends: it is not recorded, and its
@@ -57,7 +57,7 @@ interface PendingBody {
   ctx: OriginContext;
   conn: Connection;
   res: ServerResponse;
-  id: string | null;
+  lab: LabHeaders | null;
   nth: number;
   bytes: number;
 }
@@ -71,7 +71,7 @@ function onBodyEnd(this: BodyRequest): void {
   const p = this[kBody];
   if (p === undefined) return;
   this[kBody] = undefined;
-  onRequestRead(p.ctx, p.conn, this, p.res, p.id, p.nth, p.bytes);
+  onRequestRead(p.ctx, p.conn, this, p.res, p.lab, p.nth, p.bytes);
 }
 
 function onRequestRead(
@@ -79,16 +79,16 @@ function onRequestRead(
   conn: Connection,
   req: IncomingMessage,
   res: ServerResponse,
-  id: string | null,
+  lab: LabHeaders | null,
   nth: number,
   bytes: number,
 ): void {
-  recordRequest(ctx, conn, req, id, nth, bytes);
+  recordRequest(ctx, conn, req, lab, nth, bytes);
   const answerFaults = ctx.faults.answer;
   if (answerFaults.length > 0) {
     const fault = firing(answerFaults, conn, nth);
     if (fault !== null) {
-      takeOver(ctx, fault, conn, res, id, nth);
+      takeOver(ctx, fault, conn, res, lab, nth);
       return;
     }
   }
@@ -125,13 +125,11 @@ function respond(ctx: OriginContext, conn: Connection, res: ServerResponse, nth:
   ctx.counters.requestsAnswered++;
 }
 
-function recordRequest(ctx: OriginContext, conn: Connection, req: IncomingMessage, id: string | null, nth: number, bytes: number): void {
+function recordRequest(ctx: OriginContext, conn: Connection, req: IncomingMessage, lab: LabHeaders | null, nth: number, bytes: number): void {
   const r = ctx.recorder;
   if (!isRecording(r)) return;
-  // The hop-by-hop headers as they arrived: what the proxy in front passed on (one more header scan, only when recording).
-  const { hop } = readLabHeaders(req.rawHeaders);
   // Always set on a server request; typed optional.
-  r.originRequest(ctx.options.name, id, conn.id, conn.remotePort, nth, req.method ?? 'UNKNOWN', bytes, hop);
+  r.originRequest(ctx.options.name, lab?.id ?? null, conn.id, conn.remotePort, nth, req.method ?? 'UNKNOWN', bytes, lab?.hop ?? null);
 }
 
 function firing(faults: readonly Fault[], conn: Connection, nth: number): Fault | null {
@@ -139,7 +137,8 @@ function firing(faults: readonly Fault[], conn: Connection, nth: number): Fault 
   return null;
 }
 
-function takeOver(ctx: OriginContext, fault: Fault, conn: Connection, res: ServerResponse, id: string | null, nth: number): void {
+function takeOver(ctx: OriginContext, fault: Fault, conn: Connection, res: ServerResponse, lab: LabHeaders | null, nth: number): void {
+  const id = lab?.id ?? null;
   ctx.counters.faults++;
   const r = ctx.recorder;
   if (isRecording(r)) r.record({ event: 'fault', source: 'origin', t: r.now(), origin: ctx.options.name, conn: conn.id, id, fault: fault.name });

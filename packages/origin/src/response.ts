@@ -54,15 +54,24 @@ const REQUEST_ID = LAB_HEADERS.requestId;
 /** Hop-by-hop headers whose arrival at the origin says what the proxy in front passed on (lower case). */
 const HOP_NAMES = new Set(['connection', 'keep-alive', 'te', 'upgrade', 'proxy-connection', LAB_HEADERS.hop]);
 
-/**
- * The request id and the hop-by-hop headers, in one scan of the raw headers
- * (only when someone records). `hop` is null when none came.
- */
-export function readLabHeaders(raw: string[]): { id: string | null; hop: Record<string, string> | null } {
+/** Lengths of the names above: a header of another length is skipped without lowercasing it. */
+const WANTED_LENGTHS = new Set([REQUEST_ID.length, ...[...HOP_NAMES].map((n) => n.length)]);
+
+/** What the origin reads off a request for its events: the lab's request id and the hop-by-hop headers. */
+export interface LabHeaders {
+  id: string | null;
+  /** Null when none came. */
+  hop: Record<string, string> | null;
+}
+
+/** The request id and the hop-by-hop headers, in one scan of the raw headers (only when someone records). */
+export function readLabHeaders(raw: string[]): LabHeaders {
   let id: string | null = null;
   let hop: Record<string, string> | null = null;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = (raw[i] ?? '').toLowerCase();
+    const given = raw[i] ?? '';
+    if (!WANTED_LENGTHS.has(given.length)) continue;
+    const name = given.toLowerCase();
     if (name === REQUEST_ID) id = raw[i + 1] ?? null;
     else if (HOP_NAMES.has(name)) {
       hop ??= {};
@@ -72,13 +81,6 @@ export function readLabHeaders(raw: string[]): { id: string | null; hop: Record<
   return { id, hop };
 }
 
-export function readRequestId(raw: string[]): string | null {
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i];
-    if (name !== undefined && name.length === REQUEST_ID.length && name.toLowerCase() === REQUEST_ID) return raw[i + 1] ?? null;
-  }
-  return null;
-}
 
 /** Whether a request carries a body (HTTP/1.1: only Content-Length > 0 or Transfer-Encoding say so). */
 export function declaresBody(raw: string[]): boolean {
