@@ -42,6 +42,8 @@ export interface MatrixCell {
   value: number | null;
   /** The row's bound held (✓) or not (✗); null without a bound or a value. */
   pass: boolean | null;
+  /** Whether the cell has a value, and if not why: the renderers read this, never the note's words. */
+  state: 'measured' | 'n/a' | 'missing' | 'not installed' | 'did not run';
   /** What else the reader needs: the client's failures (`5×502`), n/a and why, or why it did not run. */
   note: string;
 }
@@ -112,7 +114,7 @@ export async function runMatrix(scenarios: LoadedScenario[], kinds: string[], on
     const cells: MatrixCell[][] = observe.map(() => []);
     for (const col of columns) {
       if (col.missing !== null) {
-        for (const list of cells) list.push({ kind: col.kind, run: null, value: null, pass: null, note: 'not installed' });
+        for (const list of cells) list.push({ kind: col.kind, run: null, value: null, pass: null, state: 'not installed', note: 'not installed' });
         continue;
       }
       onProgress?.({ done, total, scenario: name, variant: variant?.name ?? null, kind: col.kind });
@@ -154,11 +156,11 @@ function boundText(o: Observation): string | null {
 /** A cell: the metric's value in that run, ✓/✗ against the row's bound, and what the client got when it failed. */
 export function cellOf(o: Observation, run: MatrixRun, index: number, scenario: Scenario | null): MatrixCell {
   const at = { kind: run.kind, run: index };
-  if (run.error !== null || scenario === null) return { ...at, value: null, pass: null, note: `did not run: ${run.error ?? 'unknown'}` };
+  if (run.error !== null || scenario === null) return { ...at, value: null, pass: null, state: 'did not run', note: `did not run: ${run.error ?? 'unknown'}` };
   const value = run.metrics[o.metric] ?? null;
   if (value === null) {
     const why = whyUnobservable(o.metric, scenario);
-    return { ...at, value, pass: null, note: why === null ? 'missing' : `n/a: ${why}` };
+    return why === null ? { ...at, value, pass: null, state: 'missing', note: 'missing' } : { ...at, value, pass: null, state: 'n/a', note: `n/a: ${why}` };
   }
   let pass: boolean | null = null;
   for (const [op] of OPS) {
@@ -169,7 +171,7 @@ export function cellOf(o: Observation, run: MatrixRun, index: number, scenario: 
     const ok = op === 'equals' ? value === r.value : op === 'atLeast' ? value >= r.value : value <= r.value;
     pass = (pass ?? true) && ok;
   }
-  return { ...at, value, pass, note: failureNote(run.metrics) };
+  return { ...at, value, pass, state: 'measured', note: failureNote(run.metrics) };
 }
 
 const SHORT: Record<string, string> = { ECONNRESET: 'reset', EOF: 'eof', TIMEOUT: 'timeout', ECONNREFUSED: 'refused', EPIPE: 'reset' };

@@ -55,9 +55,8 @@ export const originSchema = z
  */
 const proxyKinds = PROXY_COMPONENTS.map((c) => z.object({ kind: z.literal(c.kind), ...c.knobs }).strict());
 
-/** Every `proxy.kind` a scenario may name. */
-export const PROXY_KIND_NAMES: readonly string[] = PROXY_KINDS;
-export const PROXY_KIND_EXPECTED = `kind: one of ${PROXY_KIND_NAMES.join(', ')}`;
+/** What a bad `proxy.kind` is told: every kind the registry has. */
+export const PROXY_KIND_EXPECTED = `kind: one of ${PROXY_KINDS.join(', ')}`;
 
 export const proxySchema = z.discriminatedUnion('kind', proxyKinds as unknown as [z.AnyZodObject, ...z.AnyZodObject[]], {
   errorMap: () => ({ message: PROXY_KIND_EXPECTED }),

@@ -36,6 +36,8 @@ describe('lab matrix (behaviours × proxy kinds)', () => {
     // 3 observed runs × 2 installed kinds; nginx ran nothing.
     expect(doc.runs.map((r) => `${r.scenario}:${r.variant} × ${r.kind}`)).toHaveLength(6);
     expect(doc.rows.every((r) => r.cells.find((c) => c.kind === 'nginx')?.note === 'not installed')).toBe(true);
+    expect(doc.rows.every((r) => r.cells.find((c) => c.kind === 'nginx')?.state === 'not installed')).toBe(true);
+    expect(doc.rows.every((r) => r.cells.filter((c) => c.kind !== 'nginx').every((c) => c.state === 'measured'))).toBe(true);
 
     // Cell 1, recomputed: retries = request ids the origin received more than once, in that run's events.
     const retried = cell(doc, /retries a GET/, 'l7');

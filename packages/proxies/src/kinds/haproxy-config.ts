@@ -1,5 +1,8 @@
-import { formatEndpoint, type Endpoint } from '@keepalive-lab/core';
+import { LAB_HEADERS, formatEndpoint, type Endpoint } from '@keepalive-lab/core';
 import { indentLines, type PeerSite } from './peer-config.js';
+
+/** `timeout client` and `timeout server`, ms: long enough never to fire in a run; the idle timeouts the chain view reports. */
+export const HAPROXY_SESSION_TIMEOUT_MS = 30_000;
 
 /** Ample for a lab run, and bounded: HAProxy otherwise sizes maxconn from the fd limit. */
 const MAXCONN = 1024;
@@ -22,7 +25,7 @@ export function haproxyConfig(mode: 'http' | 'tcp', site: PeerSite, backendLines
       ? {
           global: '\n  log stdout format raw local0 info',
           defaults: '\n  log global',
-          frontend: `\n  capture request header ${'x-lab-request-id'} len 64\n  log-format "id=%[capture.req.hdr(0)] upstream_port=%bp retries=%rc status=%ST session_end=%ts"`,
+          frontend: `\n  capture request header ${LAB_HEADERS.requestId} len 64\n  log-format "id=%[capture.req.hdr(0)] upstream_port=%bp retries=%rc status=%ST session_end=%ts"`,
         }
       : { global: '', defaults: '', frontend: '' };
   return `global
@@ -31,8 +34,8 @@ export function haproxyConfig(mode: 'http' | 'tcp', site: PeerSite, backendLines
 defaults
   mode ${mode}${mode === 'http' ? '\n  option forwardfor' : ''}
   timeout connect 5s
-  timeout client 30s
-  timeout server 30s${log.defaults}${extraDefaults}
+  timeout client ${HAPROXY_SESSION_TIMEOUT_MS}ms
+  timeout server ${HAPROXY_SESSION_TIMEOUT_MS}ms${log.defaults}${extraDefaults}
 
 frontend lab
   bind ${site.host}:${site.port}${log.frontend}

@@ -1,4 +1,4 @@
-import { HAPROXY_PEER, haproxyArgs, haproxyConfig, haproxyServers } from './haproxy-config.js';
+import { HAPROXY_PEER, HAPROXY_SESSION_TIMEOUT_MS, haproxyArgs, haproxyConfig, haproxyServers } from './haproxy-config.js';
 import { realPeer } from './real-peer.js';
 
 /**
@@ -12,8 +12,8 @@ export const haproxyTcp = realPeer({
   peer: HAPROXY_PEER,
   directivesIn: 'the `backend`',
   knobs: {},
-  // timeout client and timeout server (30s in the lab's config) end an idle session on both sides.
-  idle: () => ({ clientSide: 30_000, upstream: 30_000 }),
+  // timeout client and timeout server end an idle session on both sides.
+  idle: () => ({ clientSide: HAPROXY_SESSION_TIMEOUT_MS, upstream: HAPROXY_SESSION_TIMEOUT_MS }),
   versionArgs: ['-v'],
   file: 'haproxy.cfg',
   upstreams: haproxyServers,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationField } from '@keepalive-lab/core';
-import { HAPROXY_PEER, haproxyArgs, haproxyConfig, haproxyServers } from './haproxy-config.js';
+import { HAPROXY_PEER, HAPROXY_SESSION_TIMEOUT_MS, haproxyArgs, haproxyConfig, haproxyServers } from './haproxy-config.js';
 import { realPeer } from './real-peer.js';
 
 /** HAProxy's `http-reuse` modes, least to most sharing of idle server connections between client sessions. */
@@ -17,8 +17,8 @@ export const haproxy = realPeer({
     reuse: z.enum(HAPROXY_REUSE_MODES).optional().describe("the backend's http-reuse, default safe (HAProxy's)"),
     keepAliveTimeout: durationField.optional().describe('timeout http-keep-alive: how long an idle client connection is kept'),
   },
-  // timeout http-keep-alive falls back to timeout client (30s in the lab's config); idle server connections are purged every pool-purge-delay (5s).
-  idle: (knobs) => ({ clientSide: (knobs.keepAliveTimeout as number | undefined) ?? 30_000, upstream: 5_000, note: 'idle server connections purged gradually (pool-purge-delay)' }),
+  // timeout http-keep-alive falls back to timeout client (the lab's config sets it); idle server connections are purged every pool-purge-delay (5s).
+  idle: (knobs) => ({ clientSide: (knobs.keepAliveTimeout as number | undefined) ?? HAPROXY_SESSION_TIMEOUT_MS, upstream: 5_000, note: 'idle server connections purged gradually (pool-purge-delay)' }),
   versionArgs: ['-v'],
   file: 'haproxy.cfg',
   upstreams: haproxyServers,

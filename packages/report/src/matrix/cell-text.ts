@@ -6,9 +6,12 @@ export function mark(c: MatrixCell): '✓' | '✗' | '·' | '–' {
   return c.pass === null ? '·' : c.pass ? '✓' : '✗';
 }
 
+/** A cell's state; a matrix saved before cells carried one is read off its value. */
+const stateOf = (c: MatrixCell): MatrixCell['state'] => (c.state as MatrixCell['state'] | undefined) ?? (c.value === null ? 'did not run' : 'measured');
+
 /** `✓ 9`, `✗ 0 5×502`, `– n/a`, `– not installed`: the same words in the terminal, markdown and HTML. */
 export function cellText(c: MatrixCell): string {
-  if (c.value === null) return `– ${c.note.startsWith('n/a') ? 'n/a' : c.note === 'not installed' ? 'not installed' : c.note === 'missing' ? 'missing' : 'did not run'}`;
+  if (stateOf(c) !== 'measured') return `– ${stateOf(c)}`;
   return `${mark(c)} ${c.value}${c.note === '' ? '' : ` ${c.note}`}`;
 }
 
@@ -24,7 +27,7 @@ export function footnotes(doc: MatrixDocument): string[] {
   for (const k of doc.kinds) if (k.missing !== null) out.add(`${k.kind}: ${k.missing}`);
   for (const r of doc.rows) {
     for (const c of r.cells) {
-      if (c.note.startsWith('n/a') || c.note.startsWith('did not run')) out.add(`${c.kind} on ${rowSource(r)}: ${c.note}`);
+      if (stateOf(c) === 'n/a' || stateOf(c) === 'did not run') out.add(`${c.kind} on ${rowSource(r)}: ${c.note}`);
     }
   }
   return [...out];
