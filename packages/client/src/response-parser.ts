@@ -34,8 +34,10 @@ export class ResponseParser {
   origin: string | null = null;
   originConn: number | null = null;
   originNth: number | null = null;
-  /** `connection` and `keep-alive` as the response carried them; null when it had neither. */
-  hop: Record<string, string> | null = null;
+  #connection: string | null = null;
+  #keepAlive: string | null = null;
+  /** The last `hop` handed out: the responses on a connection mostly carry the same two values, so one object serves them all. */
+  #lastHop: Record<string, string> | null = null;
   /** Why the last execute returned PARSE_ERROR. */
   error = '';
 
@@ -55,6 +57,17 @@ export class ResponseParser {
     this.#noBody = noBody;
   }
 
+  /** `connection` and `keep-alive` as the response carried them; null when it had neither. Read it before reset(). */
+  get hop(): Record<string, string> | null {
+    const c = this.#connection;
+    const k = this.#keepAlive;
+    if (c === null && k === null) return null;
+    const last = this.#lastHop;
+    if (last !== null && last.connection === (c ?? undefined) && last['keep-alive'] === (k ?? undefined)) return last;
+    this.#lastHop = { ...(c !== null ? { connection: c } : {}), ...(k !== null ? { 'keep-alive': k } : {}) };
+    return this.#lastHop;
+  }
+
   /** Ready for the next response on the same connection. */
   reset(): void {
     this.status = 0;
@@ -64,7 +77,8 @@ export class ResponseParser {
     this.origin = null;
     this.originConn = null;
     this.originNth = null;
-    this.hop = null;
+    this.#connection = null;
+    this.#keepAlive = null;
     this.#state = S_HEAD;
     this.#contentLength = -1;
     this.#chunked = false;
@@ -247,11 +261,11 @@ export class ResponseParser {
         const v = head.slice(colon + 1, eol).toLowerCase();
         if (v.includes('close')) this.close = true;
         else if (v.includes('keep-alive')) this.#http10KeepAlive = true;
-        (this.hop ??= {}).connection = head.slice(colon + 1, eol).trim();
+        this.#connection = head.slice(colon + 1, eol).trim();
         break;
       }
       case 'keep-alive':
-        (this.hop ??= {})['keep-alive'] = head.slice(colon + 1, eol).trim();
+        this.#keepAlive = head.slice(colon + 1, eol).trim();
         break;
       case 'transfer-encoding':
         this.#chunked = head.slice(colon + 1, eol).toLowerCase().includes('chunked');

@@ -6,7 +6,8 @@ import { renderRequestTable } from './request-table.js';
 import { ms, painter, type Painter, type RenderOptions } from './style.js';
 import { batchesOf } from '@keepalive-lab/scenarios';
 import { renderTimeline } from './timeline.js';
-import { renderHopHeaders, renderPeerLogs } from './hop-headers.js';
+import { renderHopHeaders } from './hop-headers.js';
+import { renderPeerLogs } from './peer-logs.js';
 import { isAboutTimeouts, renderIdleTimeouts } from './idle-timeouts.js';
 import { renderRaceTable } from './race-table.js';
 
