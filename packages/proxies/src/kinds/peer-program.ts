@@ -12,8 +12,12 @@ export const findPeer = (p: PeerProgram, env: NodeJS.ProcessEnv = process.env): 
 export function peerMissing(kind: string, p: PeerProgram, env: NodeJS.ProcessEnv = process.env): string | null {
   if (findPeer(p, env) !== null) return null;
   const chosen = env[p.envVar];
-  const where = chosen !== undefined && chosen !== '' ? ` (${p.envVar}=${chosen} is not an executable)` : '';
-  return `proxy kind ${kind} needs ${p.program}, which is not installed${where}. Install it with: ${installLine(p)} (Debian/Ubuntu, as root)`;
+  return notInstalled(kind, p.program, installLine(p), chosen !== undefined && chosen !== '' ? `${p.envVar}=${chosen} is not an executable` : null);
+}
+
+/** The one sentence for a missing peer, wherever it is noticed (the registry's check, or a child given a binary that is not there). */
+export function notInstalled(kind: string, program: string, install: string, why: string | null): string {
+  return `proxy kind ${kind} needs ${program}, which is not installed${why === null ? '' : ` (${why})`}. Install it with: ${install} (Debian/Ubuntu, as root)`;
 }
 
 /**

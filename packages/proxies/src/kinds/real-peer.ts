@@ -68,6 +68,7 @@ export function realPeer(def: RealPeerDef): ProxyComponent & { readonly def: Rea
     create(knobs, common) {
       const program = {
         program: def.peer.program,
+        kind: def.kind,
         installHint: installLine(def.peer),
         find: () => findPeer(def.peer),
         configure: async (dir: string, host: string, port: number) => {

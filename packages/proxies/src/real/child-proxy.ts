@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { LabError, type Endpoint, type Recorder } from '@keepalive-lab/core';
 import { freePort, saysAddressInUse, stopChild, waitAccepting, type PortPicker } from './child-port.js';
 import { isExecutable } from './find-binary.js';
+import { notInstalled } from '../kinds/peer-program.js';
 
 /** What every real proxy the lab runs as a child takes, whatever its own knobs. */
 export interface ChildProxyOptions {
@@ -32,8 +33,10 @@ export interface ChildProxyOptions {
 
 /** How one real proxy is found, configured and stopped. */
 export interface ChildProgram {
-  /** `nginx`, `haproxy`: in messages and the temp dir's name. */
+  /** `nginx`, `apache2`: the executable, in messages and the temp dir's name. */
   program: string;
+  /** The proxy kind it runs as (`apache`), when it differs from the program; for messages. */
+  kind?: string;
   /** The command that installs it, shown when it is missing. */
   installHint: string;
   find(): string | null;
@@ -137,7 +140,7 @@ export class ChildProxy {
     if (binary === null || !isExecutable(binary)) {
       throw new LabError(
         'LAB_ERR_PEER_MISSING',
-        `${program} is not installed${binary === null ? '' : ` (no executable at ${binary})`}: proxy.kind ${program} runs the real one. Install it with: ${installHint} (Debian/Ubuntu, as root)`,
+        notInstalled(this.#program.kind ?? program, program, installHint, binary === null ? null : `no executable at ${binary}`),
         { expected: program, found: binary ?? 'nothing on PATH or in /usr/sbin' },
       );
     }

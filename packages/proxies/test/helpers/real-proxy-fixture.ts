@@ -97,6 +97,8 @@ export async function expectPeerMissing(proxy: ChildProxy, installHint: string):
   expect(isLabError(err) && err.code).toBe('LAB_ERR_PEER_MISSING');
   expect(isLabError(err) && err.exitCode).toBe(1);
   expect(String(err)).toContain(installHint);
+  // Named by its kind (apache), not its executable (apache2).
+  expect(String(err)).toContain(`proxy kind ${proxy.name} needs `);
   await proxy.close();
   expect(proxy.pid).toBeNull();
 }
