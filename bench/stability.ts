@@ -41,7 +41,13 @@ try {
     for (let i = 0; i < runs; i++) {
       const doc = await runToDocument(loaded.value);
       if (doc.verdict === 'reproduced') ok++;
-      else misses.push(doc.expectations.filter((e) => !e.pass).map((e) => `${e.variant ? `${e.variant}:` : ''}${e.metric}=${e.actual} (${e.op} ${e.expected})`).join(', '));
+      else
+        misses.push(
+          doc.expectations
+            .filter((e) => !e.pass)
+            .map((e) => `${e.variant ? `${e.variant}:` : ''}${e.metric}=${e.actual} (${e.op} ${e.expected})`)
+            .join(', '),
+        );
     }
     failed += runs - ok;
     const secs = ((performance.now() - t0) / 1000).toFixed(1);

@@ -30,7 +30,11 @@ export interface NginxServer {
  * proxies retire a pooled socket before the origin does.
  */
 export async function startNginx(binary: string, originPort: number): Promise<NginxServer> {
-  const nginx = await createProxy('nginx', { keepalive: 32, keepaliveTimeout: 4000 }, { binary, targets: [{ host: '127.0.0.1', port: originPort }] });
+  const nginx = await createProxy(
+    'nginx',
+    { keepalive: 32, keepaliveTimeout: 4000 },
+    { binary, targets: [{ host: '127.0.0.1', port: originPort }] },
+  );
   const { port } = await nginx.listen();
   return { port, close: () => nginx.close() };
 }

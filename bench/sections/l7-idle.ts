@@ -140,8 +140,22 @@ export async function l7IdleSection(): Promise<SectionResult> {
     const releaseMs = performance.now() - t1;
     const perConn = held.length === 0 ? 0 : (holding.rss - before.rss) / held.length;
     const goals: Goal[] = [
-      { label: `proxy RSS holding ${held.length}`, value: holding.rss, op: '<=', target: RSS_GOAL, unit: 'MB', judged: held.length === IDLE },
-      { label: 'client connections open after all closed', value: after.stats.openClientConnections, op: '<=', target: 0, unit: 'n', judged: true },
+      {
+        label: `proxy RSS holding ${held.length}`,
+        value: holding.rss,
+        op: '<=',
+        target: RSS_GOAL,
+        unit: 'MB',
+        judged: held.length === IDLE,
+      },
+      {
+        label: 'client connections open after all closed',
+        value: after.stats.openClientConnections,
+        op: '<=',
+        target: 0,
+        unit: 'n',
+        judged: true,
+      },
     ];
     return {
       title,

@@ -35,8 +35,22 @@ export async function recorderSection(): Promise<SectionResult> {
     ],
     goals: [
       { label: 'CPU per request added by recording (direct)', value: direct, op: '<=', target: 0.1, unit: '%', judged: originCpu !== null },
-      { label: 'server CPU per request, keeping / not (end to end)', value: cpuRatio(rows, KEPT, NONE) - 1, op: '<=', target: 0.1, unit: '%', judged: false },
-      { label: 'req/s lost to recording (end to end)', value: 1 - rpsRatio(rows, KEPT, NONE), op: '<=', target: 0.1, unit: '%', judged: false },
+      {
+        label: 'server CPU per request, keeping / not (end to end)',
+        value: cpuRatio(rows, KEPT, NONE) - 1,
+        op: '<=',
+        target: 0.1,
+        unit: '%',
+        judged: false,
+      },
+      {
+        label: 'req/s lost to recording (end to end)',
+        value: 1 - rpsRatio(rows, KEPT, NONE),
+        op: '<=',
+        target: 0.1,
+        unit: '%',
+        judged: false,
+      },
     ],
   };
 }

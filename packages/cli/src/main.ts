@@ -36,7 +36,9 @@ export async function main(argv: string[], ctx: CommandContext = processContext(
       ctx.stderr.write(describeError(err));
       return err.exitCode;
     }
-    ctx.stderr.write(`lab: internal error (a bug, please report it):\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    ctx.stderr.write(
+      `lab: internal error (a bug, please report it):\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     return 1;
   }
 }

@@ -38,5 +38,11 @@ export function fakeContext(options: { cwd?: string; tty?: boolean } = {}): Fake
     }
   }
 
-  return { ctx: { stdout, stderr, stopSignal, cwd: options.cwd ?? process.cwd() }, out: () => out, err: () => err, nextLine, stop: (signal = 'SIGINT') => stop(signal) };
+  return {
+    ctx: { stdout, stderr, stopSignal, cwd: options.cwd ?? process.cwd() },
+    out: () => out,
+    err: () => err,
+    nextLine,
+    stop: (signal = 'SIGINT') => stop(signal),
+  };
 }

@@ -37,7 +37,13 @@ describe('lab load', () => {
       expect(r.originPort).toBe(r.clientPort);
       expect(r.upstreamPort).toBeNull();
     }
-    expect(doc.metrics).toMatchObject({ 'requests.total': 10, 'requests.ok': 10, 'client.distinctPorts': 2, 'client.reusedRequests': 8, 'origin.distinctPorts': 2 });
+    expect(doc.metrics).toMatchObject({
+      'requests.total': 10,
+      'requests.ok': 10,
+      'client.distinctPorts': 2,
+      'client.reusedRequests': 8,
+      'origin.distinctPorts': 2,
+    });
   });
 
   it('prints the port-reuse table and the summary, with the fast engine too', async () => {

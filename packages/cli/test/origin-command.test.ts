@@ -111,7 +111,9 @@ describe('lab origin', () => {
     const f = fakeContext();
     const exit = main(['node', 'lab', 'origin', '--listen', '127.0.0.1:0', '--name', 'left', '--keep-alive-timeout', '2s'], f.ctx);
 
-    await expect.poll(() => f.out()).toMatch(/^listening on 127\.0\.0\.1:\d+ \(keep-alive timeout 2s: node closes idle sockets after 3s\)\n/);
+    await expect
+      .poll(() => f.out())
+      .toMatch(/^listening on 127\.0\.0\.1:\d+ \(keep-alive timeout 2s: node closes idle sockets after 3s\)\n/);
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(f.out())?.[1]);
     const reply = await getOnce(port, 'text-1');
     expect(reply.headers['x-lab-origin']).toBe('left');
@@ -122,7 +124,9 @@ describe('lab origin', () => {
     const [, header, request] = f.out().split('\n');
     expect(header).toBe('           t  remote port  conn  nth  method  id');
     expect(request).toMatch(new RegExp(`^ +\\d+\\.\\d ms +${reply.localPort}     1    1  GET     text-1$`));
-    expect(request?.indexOf(String(reply.localPort)) ?? 0).toBe((header?.indexOf('remote port') ?? 0) + 'remote port'.length - String(reply.localPort).length);
+    expect(request?.indexOf(String(reply.localPort)) ?? 0).toBe(
+      (header?.indexOf('remote port') ?? 0) + 'remote port'.length - String(reply.localPort).length,
+    );
     expect(f.out()).toMatch(/stopped \(SIGTERM\) after 1 request\n$/);
   });
 
@@ -150,7 +154,15 @@ describe('lab origin', () => {
   it('--help names every knob and fault flag', async () => {
     const f = fakeContext();
     expect(await main(['node', 'lab', 'origin', '--help'], f.ctx)).toBe(0);
-    for (const flag of ['--keep-alive-timeout <duration>', '--idle-close-buffer <duration>', '--close-window <duration>', '--drop-on-reuse', '--reset-mid-response', '--silent', '--down-for <duration>']) {
+    for (const flag of [
+      '--keep-alive-timeout <duration>',
+      '--idle-close-buffer <duration>',
+      '--close-window <duration>',
+      '--drop-on-reuse',
+      '--reset-mid-response',
+      '--silent',
+      '--down-for <duration>',
+    ]) {
       expect(f.out()).toContain(flag);
     }
   });
@@ -171,7 +183,9 @@ describe('lab origin', () => {
     const f = fakeContext();
     const exit = main(['node', 'lab', 'origin', '--listen', '127.0.0.1:0', '--drop-on-reuse'], f.ctx);
     const listening = await f.nextLine();
-    expect(listening).toMatch(/^listening on 127\.0\.0\.1:\d+ \(keep-alive timeout 5s: node closes idle sockets after 6s\); faults: dropOnReuse$/);
+    expect(listening).toMatch(
+      /^listening on 127\.0\.0\.1:\d+ \(keep-alive timeout 5s: node closes idle sockets after 6s\); faults: dropOnReuse$/,
+    );
     const socket = await rawSocket(Number(/:(\d+) /.exec(listening)?.[1]));
 
     try {
@@ -240,7 +254,9 @@ describe('lab origin', () => {
     expect(await next(() => true)).toMatchObject({ event: 'fault', fault: 'down', conn: 0 });
 
     const refused = await new Promise<string>((resolve) => {
-      http.get({ host: '127.0.0.1', port, agent: false }, () => resolve('answered')).on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+      http
+        .get({ host: '127.0.0.1', port, agent: false }, () => resolve('answered'))
+        .on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
     });
     expect(refused).toBe('ECONNREFUSED');
     await next((e) => e.event === 'fault' && e.fault === 'up');
@@ -251,7 +267,14 @@ describe('lab origin', () => {
   });
 
   it('--idle-close-buffer and --close-window reach the origin: the window opens at the timeout, a request in it gets no answer', async () => {
-    const { f, exit, port, next } = await jsonOrigin(['--keep-alive-timeout', '200ms', '--idle-close-buffer', '0ms', '--close-window', '1s']);
+    const { f, exit, port, next } = await jsonOrigin([
+      '--keep-alive-timeout',
+      '200ms',
+      '--idle-close-buffer',
+      '0ms',
+      '--close-window',
+      '1s',
+    ]);
     const socket = await rawSocket(port);
 
     try {
@@ -269,7 +292,9 @@ describe('lab origin', () => {
     f.stop();
     expect(await exit).toBe(0);
 
-    const events = lines(f.out()).slice(1).filter((e) => e.event !== 'conn-open');
+    const events = lines(f.out())
+      .slice(1)
+      .filter((e) => e.event !== 'conn-open');
     expect(events.map((e) => [e.event, e.id ?? null, e.fault ?? e.reason ?? null])).toEqual([
       ['request', 'before', null],
       ['fault', null, 'closeWindow-open'],
@@ -281,7 +306,23 @@ describe('lab origin', () => {
 
   it('prints the moved idle close, the window and the faults on the listening line, and a line when a window opens', async () => {
     const f = fakeContext();
-    const exit = main(['node', 'lab', 'origin', '--listen', '127.0.0.1:0', '--keep-alive-timeout', '200ms', '--idle-close-buffer', '0ms', '--close-window', '2s', '--silent'], f.ctx);
+    const exit = main(
+      [
+        'node',
+        'lab',
+        'origin',
+        '--listen',
+        '127.0.0.1:0',
+        '--keep-alive-timeout',
+        '200ms',
+        '--idle-close-buffer',
+        '0ms',
+        '--close-window',
+        '2s',
+        '--silent',
+      ],
+      f.ctx,
+    );
     const listening = await f.nextLine();
     expect(listening).toMatch(
       /^listening on 127\.0\.0\.1:\d+ \(keep-alive timeout 200ms: idle sockets close after 200ms, at the advertised timeout; a 2s closing window before each idle close drops any request\); faults: silent$/,
@@ -290,12 +331,29 @@ describe('lab origin', () => {
     expect(await exit).toBe(0);
 
     const g = fakeContext();
-    const exit2 = main(['node', 'lab', 'origin', '--listen', '127.0.0.1:0', '--keep-alive-timeout', '200ms', '--idle-close-buffer', '0ms', '--close-window', '2s'], g.ctx);
+    const exit2 = main(
+      [
+        'node',
+        'lab',
+        'origin',
+        '--listen',
+        '127.0.0.1:0',
+        '--keep-alive-timeout',
+        '200ms',
+        '--idle-close-buffer',
+        '0ms',
+        '--close-window',
+        '2s',
+      ],
+      g.ctx,
+    );
     const port = Number(/:(\d+) /.exec(await g.nextLine())?.[1]);
     const socket = await rawSocket(port);
     try {
       await exchange(socket, 'idle');
-      expect(await g.nextLine((l) => l.includes('closing window open'))).toMatch(/ ms {2}conn #1 idle: closing window open for 2s, a request on it now is dropped$/);
+      expect(await g.nextLine((l) => l.includes('closing window open'))).toMatch(
+        / ms {2}conn #1 idle: closing window open for 2s, a request on it now is dropped$/,
+      );
     } finally {
       socket.destroy();
     }

@@ -32,7 +32,10 @@ describe('lab proxy', () => {
     await once(origin, 'listening');
     const originPort = (origin.address() as AddressInfo).port;
     const f = fakeContext();
-    const exit = main(['node', 'lab', 'proxy', 'pipe-l4', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${originPort}`, '--json'], f.ctx);
+    const exit = main(
+      ['node', 'lab', 'proxy', 'pipe-l4', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${originPort}`, '--json'],
+      f.ctx,
+    );
 
     await expect.poll(() => f.out().includes('\n')).toBe(true);
     const listening = lines(f.out())[0];
@@ -63,12 +66,32 @@ describe('lab proxy', () => {
     expect(f.out()).toMatch(/stopped \(SIGTERM\)\n$/);
   });
 
-  it.each(['l7', 'l7-fast'])('runs %s with its flags: one pooled upstream connection serves two Connection: close clients', async (kind) => {
+  it.each([
+    'l7',
+    'l7-fast',
+  ])('runs %s with its flags: one pooled upstream connection serves two Connection: close clients', async (kind) => {
     const origin = http.createServer((req, res) => res.end(String(req.socket.remotePort)));
     await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
     const originPort = (origin.address() as AddressInfo).port;
     const f = fakeContext();
-    const exit = main(['node', 'lab', 'proxy', kind, '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${originPort}`, '--max-sockets', '1', '--balance', 'rr', '--json'], f.ctx);
+    const exit = main(
+      [
+        'node',
+        'lab',
+        'proxy',
+        kind,
+        '--listen',
+        '127.0.0.1:0',
+        '--target',
+        `127.0.0.1:${originPort}`,
+        '--max-sockets',
+        '1',
+        '--balance',
+        'rr',
+        '--json',
+      ],
+      f.ctx,
+    );
     const port = (JSON.parse(await f.nextLine()) as { port: number }).port;
     const seen = [await getText(port), await getText(port)];
     expect(seen[0]).toBe(seen[1]); // the origin saw the same proxy port twice: the upstream socket was reused
@@ -109,27 +132,54 @@ describe('lab proxy', () => {
   });
 
   // A real peer alone, as a user runs it in front of their own origin (skipped with the install line where nginx is absent).
-  it.skipIf(proxyComponent('nginx').missing() !== null)('runs the real nginx with its own knob flags: keepalive 1 → one upstream connection for two clients', async () => {
-    const origin = http.createServer((req, res) => res.end(String(req.socket.remotePort)));
-    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
-    const originPort = (origin.address() as AddressInfo).port;
-    const f = fakeContext();
-    const exit = main(['node', 'lab', 'proxy', 'nginx', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${originPort}`, '--keepalive', '1', '--json'], f.ctx);
-    const listening = JSON.parse(await f.nextLine()) as { event: string; port: number };
-    expect(listening.event).toBe('listening');
-    const seen = [await getText(listening.port), await getText(listening.port)];
-    expect(seen[0]).toBe(seen[1]);
-    f.stop();
-    expect(await exit).toBe(0);
-    await new Promise<void>((r) => origin.close(() => r()));
-  });
+  it.skipIf(proxyComponent('nginx').missing() !== null)(
+    'runs the real nginx with its own knob flags: keepalive 1 → one upstream connection for two clients',
+    async () => {
+      const origin = http.createServer((req, res) => res.end(String(req.socket.remotePort)));
+      await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+      const originPort = (origin.address() as AddressInfo).port;
+      const f = fakeContext();
+      const exit = main(
+        ['node', 'lab', 'proxy', 'nginx', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${originPort}`, '--keepalive', '1', '--json'],
+        f.ctx,
+      );
+      const listening = JSON.parse(await f.nextLine()) as { event: string; port: number };
+      expect(listening.event).toBe('listening');
+      const seen = [await getText(listening.port), await getText(listening.port)];
+      expect(seen[0]).toBe(seen[1]);
+      f.stop();
+      expect(await exit).toBe(0);
+      await new Promise<void>((r) => origin.close(() => r()));
+    },
+  );
 
-  it('--print-config prints the config a peer would run with (directives in place) and exits; another kind\'s flag is refused by name', async () => {
+  it("--print-config prints the config a peer would run with (directives in place) and exits; another kind's flag is refused by name", async () => {
     const f = fakeContext();
-    expect(await main(['node', 'lab', 'proxy', 'haproxy', '--target', '127.0.0.1:9000,127.0.0.1:9001', '--reuse', 'always', '--directive', 'retry-on all-retryable-errors', '--print-config'], f.ctx)).toBe(0);
-    expect(f.out()).toContain('http-reuse always\n  retry-on all-retryable-errors\n  server origin0 127.0.0.1:9000\n  server origin1 127.0.0.1:9001');
+    expect(
+      await main(
+        [
+          'node',
+          'lab',
+          'proxy',
+          'haproxy',
+          '--target',
+          '127.0.0.1:9000,127.0.0.1:9001',
+          '--reuse',
+          'always',
+          '--directive',
+          'retry-on all-retryable-errors',
+          '--print-config',
+        ],
+        f.ctx,
+      ),
+    ).toBe(0);
+    expect(f.out()).toContain(
+      'http-reuse always\n  retry-on all-retryable-errors\n  server origin0 127.0.0.1:9000\n  server origin1 127.0.0.1:9001',
+    );
     const bad = fakeContext();
     expect(await main(['node', 'lab', 'proxy', 'haproxy', '--target', '127.0.0.1:9000', '--keepalive', '8'], bad.ctx)).toBe(2);
-    expect(bad.err()).toContain('--keepalive is not a knob of proxy kind haproxy; haproxy takes --reuse, --keep-alive-timeout, --directive, --config-file');
+    expect(bad.err()).toContain(
+      '--keepalive is not a knob of proxy kind haproxy; haproxy takes --reuse, --keep-alive-timeout, --directive, --config-file',
+    );
   });
 });

@@ -26,7 +26,16 @@ beforeAll(async () => {
   browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1280, height: 900 },
   });
 });
@@ -47,7 +56,10 @@ describe.skipIf(!hasChromium)(`the HTML report in headless Chromium${hasChromium
   it('renders offline without console errors: one waterfall row per connection, idle closes marked, both scenarios compared', async () => {
     const out = join(dir, 'report.html');
     const f = fakeContext({ cwd: dir });
-    const code = await main(['node', 'lab', 'report', join(fixtures, 'keepalive-l4.json'), join(fixtures, 'keepalive-pipe-l4.json'), '--out', out], f.ctx);
+    const code = await main(
+      ['node', 'lab', 'report', join(fixtures, 'keepalive-l4.json'), join(fixtures, 'keepalive-pipe-l4.json'), '--out', out],
+      f.ctx,
+    );
     expect(f.err()).toBe('');
     expect(code).toBe(0);
 
@@ -76,7 +88,15 @@ describe.skipIf(!hasChromium)(`the HTML report in headless Chromium${hasChromium
         };
       });
     });
-    const docs = await Promise.all(['keepalive-l4', 'keepalive-pipe-l4'].map(async (n) => JSON.parse(await readFile(join(fixtures, `${n}.json`), 'utf8')) as { metrics: Record<string, number>; events: { event: string; reason?: string }[] }));
+    const docs = await Promise.all(
+      ['keepalive-l4', 'keepalive-pipe-l4'].map(
+        async (n) =>
+          JSON.parse(await readFile(join(fixtures, `${n}.json`), 'utf8')) as {
+            metrics: Record<string, number>;
+            events: { event: string; reason?: string }[];
+          },
+      ),
+    );
     const expected: Drawn[] = docs.map((d, i) => ({
       label: i === 0 ? 'keepalive-l4' : 'keepalive-pipe-l4',
       rows: d.metrics['client.connections'] ?? -2,
@@ -88,7 +108,9 @@ describe.skipIf(!hasChromium)(`the HTML report in headless Chromium${hasChromium
     expect(expected[0]?.idleMarkers).toBe(20);
 
     const comparison = page.locator('#comparison');
-    await expect.poll(() => comparison.locator('table.compare thead th').allInnerTexts()).toEqual(['', 'metric', 'keepalive-l4\nreproduced', 'keepalive-pipe-l4\nreproduced']);
+    await expect
+      .poll(() => comparison.locator('table.compare thead th').allInnerTexts())
+      .toEqual(['', 'metric', 'keepalive-l4\nreproduced', 'keepalive-pipe-l4\nreproduced']);
     const origin = await comparison.locator('tr', { hasText: 'origin.distinctPorts' }).first().locator('td.num').allInnerTexts();
     expect(origin).toEqual(['20', '5']);
     const charts = await page.evaluate(() => (window as unknown as { labReport: { charts: number; total: number } }).labReport);

@@ -41,14 +41,28 @@ describe('lab run', () => {
     expect(doc.schema).toBe('keepalive-lab/result@1');
     expect(doc.requests).toHaveLength(20);
     expect(Object.keys(doc.requests[0]).slice(0, 12)).toEqual([
-      'id', 'start', 'end', 'status', 'error', 'clientPort', 'reused', 'upstreamPort', 'originPort', 'origin', 'originConn', 'nthOnConn',
+      'id',
+      'start',
+      'end',
+      'status',
+      'error',
+      'clientPort',
+      'reused',
+      'upstreamPort',
+      'originPort',
+      'origin',
+      'originConn',
+      'nthOnConn',
     ]);
     expect(new Set(doc.requests.map((x: { clientPort: number }) => x.clientPort)).size).toBe(20);
   });
 
   it('exits 1 when a scenario does not reproduce', async () => {
     const file = join(dir, 'wrong.yaml');
-    await writeFile(file, 'name: wrong\ntitle: W\nclient: { requests: 3, keepAlive: false }\nexpect:\n  - { metric: client.distinctPorts, equals: 1 }\n');
+    await writeFile(
+      file,
+      'name: wrong\ntitle: W\nclient: { requests: 3, keepAlive: false }\nexpect:\n  - { metric: client.distinctPorts, equals: 1 }\n',
+    );
     const r = await lab(['run', file, '--no-save']);
     expect(r.code).toBe(1);
     expect(r.out).toContain('✗ not reproduced (1 of 1 checks failed)');
@@ -105,7 +119,10 @@ describe('lab run', () => {
   });
 
   it('shows progress on a TTY only', async () => {
-    const r = await lab(['run', 'pool-head-of-line', '--no-save', '--set', 'origins.0.delay=300ms', '--set', 'analysis.batchGap=150ms'], true);
+    const r = await lab(
+      ['run', 'pool-head-of-line', '--no-save', '--set', 'origins.0.delay=300ms', '--set', 'analysis.batchGap=150ms'],
+      true,
+    );
     expect(r.code).toBe(0);
     expect(r.err).toContain('waiting for the origin answers each request after 300ms');
   });
@@ -115,7 +132,15 @@ describe('lab list and explain', () => {
   it('lists every shipped scenario with its title', async () => {
     const r = await lab(['list']);
     expect(r.code).toBe(0);
-    for (const name of ['close-direct', 'keepalive-direct', 'close-l4', 'keepalive-l4', 'keepalive-pipe-l4', 'pool-head-of-line', 'keepalive-modern-node']) {
+    for (const name of [
+      'close-direct',
+      'keepalive-direct',
+      'close-l4',
+      'keepalive-l4',
+      'keepalive-pipe-l4',
+      'pool-head-of-line',
+      'keepalive-modern-node',
+    ]) {
       expect(r.out).toContain(name);
     }
   });

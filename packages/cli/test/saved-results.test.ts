@@ -114,7 +114,11 @@ describe('lab compare', () => {
 
   it('--json gives columns, metrics and port chains', async () => {
     const r = await lab(['compare', 'keepalive-direct', 'close-direct', '--results-dir', 'res', '--json']);
-    const cmp = JSON.parse(r.out) as { columns: { label: string }[]; metrics: { metric: string; values: number[] }[]; chains: { chains: unknown[] }[] };
+    const cmp = JSON.parse(r.out) as {
+      columns: { label: string }[];
+      metrics: { metric: string; values: number[] }[];
+      chains: { chains: unknown[] }[];
+    };
     expect(cmp.columns.map((c) => c.label)).toEqual(['keepalive-direct', 'close-direct']);
     expect(cmp.metrics.find((m) => m.metric === 'origin.distinctPorts')?.values).toEqual([5, 20]);
     expect(cmp.chains.map((c) => c.chains.length)).toEqual([20, 20]);
@@ -139,7 +143,11 @@ describe('lab compare', () => {
 describe('a corrupt or foreign result file', () => {
   const cases = [
     { name: 'truncated.json', text: '{"schema":"keepalive-lab/result@1","requests":[', says: 'not JSON' },
-    { name: 'foreign.json', text: '{"name":"some-package","version":"1.0.0"}', says: 'not a keepalive-lab result: expected "schema": "keepalive-lab/result@1", found undefined' },
+    {
+      name: 'foreign.json',
+      text: '{"name":"some-package","version":"1.0.0"}',
+      says: 'not a keepalive-lab result: expected "schema": "keepalive-lab/result@1", found undefined',
+    },
     {
       name: 'half.json',
       text: '{"schema":"keepalive-lab/result@1","requests":{},"events":[],"expectations":[]}',

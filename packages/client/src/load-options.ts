@@ -137,7 +137,12 @@ export function resolveLoadOptions(o: LoadOptions): ResolvedLoad {
   try {
     url = new URL(o.url);
   } catch (err) {
-    throw new LabError('LAB_ERR_USAGE', `url: expected http://host:port/path, found ${JSON.stringify(o.url)}`, { path: 'url', found: o.url }, { cause: err });
+    throw new LabError(
+      'LAB_ERR_USAGE',
+      `url: expected http://host:port/path, found ${JSON.stringify(o.url)}`,
+      { path: 'url', found: o.url },
+      { cause: err },
+    );
   }
   if (url.protocol !== 'http:') throw usage('url', 'an http:// URL', o.url);
   if (!isInt(o.requests, 1)) throw usage('requests', 'an integer ≥ 1', o.requests);
@@ -194,11 +199,15 @@ function resolvePacing(o: Pick<LoadOptions, 'requests' | 'interval' | 'intervalS
   if (!isMs(to)) throw usage('intervalSweep.to', 'a number of ms ≥ 0', to);
   if (from > to) throw usage('intervalSweep', 'from ≤ to (a sweep runs from the shorter gap to the longer)', sweep);
   if (interval > 0) {
-    throw new LabError('LAB_ERR_USAGE', `interval and intervalSweep: give one of them, not both (intervalSweep replaces interval), found interval ${interval} and intervalSweep ${JSON.stringify(sweep)}`, {
-      path: 'interval, intervalSweep',
-      expected: 'interval or intervalSweep, not both',
-      found: JSON.stringify({ interval, intervalSweep: sweep }),
-    });
+    throw new LabError(
+      'LAB_ERR_USAGE',
+      `interval and intervalSweep: give one of them, not both (intervalSweep replaces interval), found interval ${interval} and intervalSweep ${JSON.stringify(sweep)}`,
+      {
+        path: 'interval, intervalSweep',
+        expected: 'interval or intervalSweep, not both',
+        found: JSON.stringify({ interval, intervalSweep: sweep }),
+      },
+    );
   }
   return { interval, intervalSweep: { from, to } };
 }

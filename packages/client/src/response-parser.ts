@@ -199,7 +199,8 @@ export class ResponseParser {
       if (v >= 0) {
         this.#remaining = this.#remaining * 16 + v;
         this.#sawDigit = true;
-      } else if (c === 59) this.#inExtension = true; // ';' chunk extension, ignored
+      } else if (c === 59)
+        this.#inExtension = true; // ';' chunk extension, ignored
       else if (c !== 32 && c !== 9) return this.#fail('bad chunk size');
     }
     return buf.length;
@@ -268,7 +269,10 @@ export class ResponseParser {
         this.#keepAlive = head.slice(colon + 1, eol).trim();
         break;
       case 'transfer-encoding':
-        this.#chunked = head.slice(colon + 1, eol).toLowerCase().includes('chunked');
+        this.#chunked = head
+          .slice(colon + 1, eol)
+          .toLowerCase()
+          .includes('chunked');
         break;
       case 'x-lab-origin-port':
         this.originPort = nullIfBad(digitsAt(head, colon + 1, eol));

@@ -12,14 +12,25 @@ describe('fast engine on the wire', () => {
         s.end('HTTP/1.0 200 OK\r\nx-lab-origin-port: 1\r\n\r\nuntil-eof');
       });
     });
-    const { records, responseBytes } = await runLoad({ url: `${url}p?q=1`, requests: 3, concurrency: 1, keepAlive: true, maxSockets: 1, method: 'GET', engine: 'fast', idPrefix: 'x-' });
+    const { records, responseBytes } = await runLoad({
+      url: `${url}p?q=1`,
+      requests: 3,
+      concurrency: 1,
+      keepAlive: true,
+      maxSockets: 1,
+      method: 'GET',
+      engine: 'fast',
+      idPrefix: 'x-',
+    });
     expect(records.map((r) => [r.id, r.status, r.error, r.reused])).toEqual([
       ['x-1', 200, null, false],
       ['x-2', 200, null, false],
       ['x-3', 200, null, false],
     ]);
     expect(responseBytes).toBe(27);
-    expect(seen[0]).toMatch(/^GET \/p\?q=1 HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\nconnection: keep-alive\r\nx-lab-request-id: x-1\r\n\r\n$/);
+    expect(seen[0]).toMatch(
+      /^GET \/p\?q=1 HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\nconnection: keep-alive\r\nx-lab-request-id: x-1\r\n\r\n$/,
+    );
     expect(seen.map((s) => /x-lab-request-id: (\S+)/.exec(s)?.[1])).toEqual(['x-1', 'x-2', 'x-3']);
   });
 

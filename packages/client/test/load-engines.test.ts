@@ -10,7 +10,15 @@ const distinct = (xs: (number | null)[]): number => new Set(xs.filter((x) => x !
 describe.each<LoadEngine>(['agent', 'fast'])('engine %s', (engine) => {
   test('keep-alive with maxSockets 5: 20 requests fired at once share 5 sockets, 15 reused', async ({ startOrigin }) => {
     const origin = await startOrigin();
-    const { records } = await runLoad({ url: origin.url, requests: 20, concurrency: 20, keepAlive: true, maxSockets: 5, method: 'GET', engine });
+    const { records } = await runLoad({
+      url: origin.url,
+      requests: 20,
+      concurrency: 20,
+      keepAlive: true,
+      maxSockets: 5,
+      method: 'GET',
+      engine,
+    });
     expect(records).toHaveLength(20);
     expect(records.map((r) => r.id)).toEqual(Array.from({ length: 20 }, (_, i) => `r${i + 1}`));
     expect(records.every((r) => r.status === 200 && r.error === null)).toBe(true);
@@ -31,7 +39,15 @@ describe.each<LoadEngine>(['agent', 'fast'])('engine %s', (engine) => {
 
   test('without keep-alive every request opens its own connection: 20 distinct ports, none reused', async ({ startOrigin }) => {
     const origin = await startOrigin();
-    const { records } = await runLoad({ url: origin.url, requests: 20, concurrency: 20, keepAlive: false, maxSockets: 5, method: 'GET', engine });
+    const { records } = await runLoad({
+      url: origin.url,
+      requests: 20,
+      concurrency: 20,
+      keepAlive: false,
+      maxSockets: 5,
+      method: 'GET',
+      engine,
+    });
     expect(records.every((r) => r.status === 200)).toBe(true);
     expect(distinct(records.map((r) => r.clientPort))).toBe(20);
     expect(records.every((r) => r.reused === false && r.nthOnConn === 1)).toBe(true);
@@ -43,7 +59,15 @@ describe.each<LoadEngine>(['agent', 'fast'])('engine %s', (engine) => {
 
   test('maxSockets 0 is unlimited: concurrency 8 opens 8 sockets and reuses them', async ({ startOrigin }) => {
     const origin = await startOrigin();
-    const { records } = await runLoad({ url: origin.url, requests: 40, concurrency: 8, keepAlive: true, maxSockets: 0, method: 'GET', engine });
+    const { records } = await runLoad({
+      url: origin.url,
+      requests: 40,
+      concurrency: 8,
+      keepAlive: true,
+      maxSockets: 0,
+      method: 'GET',
+      engine,
+    });
     expect(records.every((r) => r.status === 200)).toBe(true);
     expect(distinct(records.map((r) => r.clientPort))).toBe(8);
     expect(records.filter((r) => r.reused === true)).toHaveLength(32);
@@ -52,14 +76,31 @@ describe.each<LoadEngine>(['agent', 'fast'])('engine %s', (engine) => {
 
   test('a refused port fails every request with ECONNREFUSED and the run still ends', async () => {
     const port = await refusedPort();
-    const { records } = await runLoad({ url: `http://127.0.0.1:${port}/`, requests: 6, concurrency: 6, keepAlive: true, maxSockets: 2, method: 'GET', engine });
+    const { records } = await runLoad({
+      url: `http://127.0.0.1:${port}/`,
+      requests: 6,
+      concurrency: 6,
+      keepAlive: true,
+      maxSockets: 2,
+      method: 'GET',
+      engine,
+    });
     expect(records.map((r) => r.error)).toEqual(Array(6).fill('ECONNREFUSED'));
     expect(records.every((r) => r.status === null && r.clientPort === null && r.end !== null)).toBe(true);
   });
 
   test('a server that never answers: TIMEOUT after the per-request timeout, and no connection left open', async ({ startOrigin }) => {
     const origin = await startOrigin({ respond: () => undefined });
-    const { records } = await runLoad({ url: origin.url, requests: 3, concurrency: 3, keepAlive: true, maxSockets: 0, method: 'GET', engine, timeout: 300 });
+    const { records } = await runLoad({
+      url: origin.url,
+      requests: 3,
+      concurrency: 3,
+      keepAlive: true,
+      maxSockets: 0,
+      method: 'GET',
+      engine,
+      timeout: 300,
+    });
     expect(records.map((r) => r.error)).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
     for (const r of records) expect((r.end ?? 0) - r.start).toBeGreaterThanOrEqual(299);
     expect(origin.requests).toBe(3);
@@ -68,7 +109,16 @@ describe.each<LoadEngine>(['agent', 'fast'])('engine %s', (engine) => {
 
   test('POST bodies reach the origin, byte for byte', async ({ startOrigin }) => {
     const origin = await startOrigin();
-    const { records } = await runLoad({ url: origin.url, requests: 10, concurrency: 4, keepAlive: true, maxSockets: 2, method: 'POST', body: 'hello world', engine });
+    const { records } = await runLoad({
+      url: origin.url,
+      requests: 10,
+      concurrency: 4,
+      keepAlive: true,
+      maxSockets: 2,
+      method: 'POST',
+      body: 'hello world',
+      engine,
+    });
     expect(records.every((r) => r.status === 200)).toBe(true);
     expect(origin.bodyBytes).toBe(110);
     const dflt = await startOrigin();
@@ -84,7 +134,15 @@ describe.each<LoadEngine>(['agent', 'fast'])('engine %s', (engine) => {
         res.end('ok\n');
       },
     });
-    const { records, responseBytes } = await runLoad({ url: origin.url, requests: 9, concurrency: 1, keepAlive: true, maxSockets: 1, method: 'GET', engine });
+    const { records, responseBytes } = await runLoad({
+      url: origin.url,
+      requests: 9,
+      concurrency: 1,
+      keepAlive: true,
+      maxSockets: 1,
+      method: 'GET',
+      engine,
+    });
     expect(records.map((r) => r.status)).toEqual(Array(9).fill(200));
     expect(records.map((r) => r.nthOnConn)).toEqual([1, 2, 3, 1, 2, 3, 1, 2, 3]);
     expect(records.map((r) => r.reused)).toEqual([false, true, true, false, true, true, false, true, true]);
@@ -105,7 +163,15 @@ describe.each<LoadEngine>(['agent', 'fast'])('engine %s', (engine) => {
         }
       },
     });
-    const { records, responseBytes } = await runLoad({ url: origin.url, requests: 6, concurrency: 2, keepAlive: true, maxSockets: 1, method: 'GET', engine });
+    const { records, responseBytes } = await runLoad({
+      url: origin.url,
+      requests: 6,
+      concurrency: 2,
+      keepAlive: true,
+      maxSockets: 1,
+      method: 'GET',
+      engine,
+    });
     expect(records.every((r) => r.status === 200 && r.error === null)).toBe(true);
     expect(responseBytes).toBe(3 * 71_000 + 3 * 50_000);
     expect(origin.connectionPorts).toHaveLength(1);
@@ -118,7 +184,15 @@ describe.each<LoadEngine>(['agent', 'fast'])('engine %s', (engine) => {
         res.end();
       },
     });
-    const { records } = await runLoad({ url: origin.url, requests: 3, concurrency: 1, keepAlive: true, maxSockets: 1, method: 'GET', engine });
+    const { records } = await runLoad({
+      url: origin.url,
+      requests: 3,
+      concurrency: 1,
+      keepAlive: true,
+      maxSockets: 1,
+      method: 'GET',
+      engine,
+    });
     expect(records.map((r) => r.status)).toEqual([204, 503, 204]);
     expect(records.map((r) => r.error)).toEqual([null, null, null]);
   });
@@ -126,7 +200,16 @@ describe.each<LoadEngine>(['agent', 'fast'])('engine %s', (engine) => {
   test('an abort signal ends the run: what was in flight ends ABORTED, nothing more is issued', async ({ startOrigin }) => {
     const ac = new AbortController();
     const origin = await startOrigin({ respond: () => ac.abort() });
-    const { records } = await runLoad({ url: origin.url, requests: 100, concurrency: 4, keepAlive: true, maxSockets: 2, method: 'GET', engine, signal: ac.signal });
+    const { records } = await runLoad({
+      url: origin.url,
+      requests: 100,
+      concurrency: 4,
+      keepAlive: true,
+      maxSockets: 2,
+      method: 'GET',
+      engine,
+      signal: ac.signal,
+    });
     expect(records).toHaveLength(4);
     expect(records.every((r) => r.error === 'ABORTED')).toBe(true);
     await expect.poll(() => origin.openConnections).toBe(0);
@@ -145,7 +228,15 @@ describe.each<LoadEngine>(['agent', 'fast'])('engine %s: what the response said 
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const { records } = await runLoad({ url: `http://127.0.0.1:${port}/`, requests: 2, concurrency: 1, keepAlive: true, maxSockets: 1, method: 'GET', engine });
+      const { records } = await runLoad({
+        url: `http://127.0.0.1:${port}/`,
+        requests: 2,
+        concurrency: 1,
+        keepAlive: true,
+        maxSockets: 1,
+        method: 'GET',
+        engine,
+      });
       expect(records.map((r) => r.responseHop)).toEqual([
         { connection: 'keep-alive', 'keep-alive': 'timeout=1' },
         { connection: 'keep-alive', 'keep-alive': 'timeout=1' },

@@ -16,13 +16,16 @@ const ms = (n: number | null | undefined): number => n ?? Number.NaN;
 /** Float slack for `start − end ≥ gap` (both sides are sums of sub-ms floats); not timing slack. */
 const EPS = 1e-6;
 /** The run's start on the records' clock: durationMs is measured from it to the last end. */
-const runStart = (r: { records: { end: number | null }[]; durationMs: number }): number => Math.max(...r.records.map((x) => ms(x.end))) - r.durationMs;
+const runStart = (r: { records: { end: number | null }[]; durationMs: number }): number =>
+  Math.max(...r.records.map((x) => ms(x.end))) - r.durationMs;
 const delayed = (delay: number) => (req: Parameters<typeof okResponse>[0], res: Parameters<typeof okResponse>[1]) => {
   setTimeout(() => okResponse(req, res), delay);
 };
 
 describe.each<LoadEngine>(['agent', 'fast'])('engine %s: pacing', (engine) => {
-  test('intervalSweep 100→300 ms over 5 requests at concurrency 1: each starts ≥ its gap after the previous end, all on one reused socket', async ({ startOrigin }) => {
+  test('intervalSweep 100→300 ms over 5 requests at concurrency 1: each starts ≥ its gap after the previous end, all on one reused socket', async ({
+    startOrigin,
+  }) => {
     const origin = await startOrigin();
     const { records, gaps, durationMs } = await runLoad({
       url: origin.url,
@@ -37,7 +40,9 @@ describe.each<LoadEngine>(['agent', 'fast'])('engine %s: pacing', (engine) => {
     expect(records.map((r) => [r.status, r.error])).toEqual(Array(5).fill([200, null]));
     // The planned gaps come back with the result: 100, 166.7, 233.3, 300.
     expect(gaps).toHaveLength(5);
-    [0, 100, 166.667, 233.333, 300].forEach((g, i) => expect(gaps[i]).toBeCloseTo(g, 2));
+    [0, 100, 166.667, 233.333, 300].forEach((g, i) => {
+      expect(gaps[i]).toBeCloseTo(g, 2);
+    });
     for (let i = 1; i < 5; i++) expect(ms(records[i]?.start) - ms(records[i - 1]?.end)).toBeGreaterThanOrEqual(ms(gaps[i]) - EPS);
     const planned = gaps.reduce((a, b) => a + b, 0); // 800
     expect(durationMs).toBeLessThan(planned + 2000);
@@ -71,7 +76,9 @@ describe.each<LoadEngine>(['agent', 'fast'])('engine %s: pacing', (engine) => {
     expect(records.map((r) => r.reused)).toEqual([false, true, true, true]);
   });
 
-  test('at concurrency > 1 a sweep is a schedule of starts, as interval is: request n starts ≥ gap_1 + … + gap_{n−1} after the run began, even while earlier ones are in flight', async ({ startOrigin }) => {
+  test('at concurrency > 1 a sweep is a schedule of starts, as interval is: request n starts ≥ gap_1 + … + gap_{n−1} after the run began, even while earlier ones are in flight', async ({
+    startOrigin,
+  }) => {
     // Answers take 500 ms; starts are planned at 0, 100, 300 (gaps 100, 200).
     const origin = await startOrigin({ respond: delayed(500) });
     const result = await runLoad({
@@ -99,15 +106,28 @@ describe.each<LoadEngine>(['agent', 'fast'])('engine %s: pacing', (engine) => {
     expect(durationMs).toBeLessThan(300 + 500 + 2000);
   });
 
-  test('interval schedules request n no earlier than (n − 1) × interval after the run began, reusing the freed socket', async ({ startOrigin }) => {
+  test('interval schedules request n no earlier than (n − 1) × interval after the run began, reusing the freed socket', async ({
+    startOrigin,
+  }) => {
     const origin = await startOrigin();
-    const result = await runLoad({ url: origin.url, requests: 4, concurrency: 4, keepAlive: true, maxSockets: 0, method: 'GET', engine, interval: 100 });
+    const result = await runLoad({
+      url: origin.url,
+      requests: 4,
+      concurrency: 4,
+      keepAlive: true,
+      maxSockets: 0,
+      method: 'GET',
+      engine,
+      interval: 100,
+    });
     const { records, gaps, durationMs } = result;
     // A schedule, not a gap: a late start does not push the next one back. The engines ask again when
     // a timer fires (node may fire one a fraction of a ms early), so this is an exact lower bound from
     // the run's start, not a window.
     const t0 = runStart(result);
-    records.forEach((r, i) => expect(r.start - t0).toBeGreaterThanOrEqual(i * 100 - EPS));
+    records.forEach((r, i) => {
+      expect(r.start - t0).toBeGreaterThanOrEqual(i * 100 - EPS);
+    });
     expect(records.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect(gaps).toEqual([0, 100, 100, 100]);
     expect(durationMs).toBeLessThan(300 + 2000);
@@ -130,7 +150,16 @@ describe.each<LoadEngine>(['agent', 'fast'])('engine %s: pacing', (engine) => {
         } else okResponse(req, res);
       },
     });
-    const { records } = await runLoad({ url: origin.url, requests: 3, concurrency: 3, keepAlive: true, maxSockets: 0, method: 'GET', engine, interval: 150 });
+    const { records } = await runLoad({
+      url: origin.url,
+      requests: 3,
+      concurrency: 3,
+      keepAlive: true,
+      maxSockets: 0,
+      method: 'GET',
+      engine,
+      interval: 150,
+    });
     expect(records.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(records.map((r) => r.reused)).toEqual([false, false, true]);
     expect(records[2]?.clientPort).toBe(records[0]?.clientPort);
@@ -171,7 +200,15 @@ describe('the fast engine without pacing', () => {
       return original(fn, delay);
     }) as unknown as typeof setTimeout);
     try {
-      const { records } = await runLoad({ url: origin.url, requests: 50, concurrency: 2, keepAlive: true, maxSockets: 2, method: 'GET', engine: 'fast' });
+      const { records } = await runLoad({
+        url: origin.url,
+        requests: 50,
+        concurrency: 2,
+        keepAlive: true,
+        maxSockets: 2,
+        method: 'GET',
+        engine: 'fast',
+      });
       expect(records.every((r) => r.status === 200)).toBe(true);
     } finally {
       spy.mockRestore();
@@ -219,7 +256,10 @@ describe('pacing options', () => {
     for (let k = 1; k <= 4; k++) expect(g[k]).toBeCloseTo(100 + (200 * (k - 1)) / 3, 10);
     expect(g[4]).toBe(300);
     // nodejs/node#52649's hunt: 950…999 ms in 1 ms steps over 51 requests.
-    expect(plannedGaps({ requests: 51, intervalSweep: { from: 950, to: 999 } })).toEqual([0, ...Array.from({ length: 50 }, (_, i) => 950 + i)]);
+    expect(plannedGaps({ requests: 51, intervalSweep: { from: 950, to: 999 } })).toEqual([
+      0,
+      ...Array.from({ length: 50 }, (_, i) => 950 + i),
+    ]);
     expect(plannedGaps({ requests: 1, intervalSweep: { from: 100, to: 300 } })).toEqual([0]);
     expect(plannedGaps({ requests: 2, intervalSweep: { from: 100, to: 300 } })).toEqual([0, 100]);
     expect(plannedGaps({ requests: 4, intervalSweep: { from: 70, to: 70 } })).toEqual([0, 70, 70, 70]);

@@ -13,7 +13,12 @@ function feedSplit(p: ResponseParser, bytes: Buffer, cut: number): number {
 describe('ResponseParser', () => {
   const cases: [string, string, number, boolean][] = [
     ['content-length', `HTTP/1.1 200 OK\r\n${lab}Content-Length: 5\r\n\r\nhello`, 5, false],
-    ['chunked with extension and trailer', `HTTP/1.1 200 OK\r\n${lab}Transfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\nA\r\n0123456789\r\n0\r\nx-trailer: 1\r\n\r\n`, 13, false],
+    [
+      'chunked with extension and trailer',
+      `HTTP/1.1 200 OK\r\n${lab}Transfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\nA\r\n0123456789\r\n0\r\nx-trailer: 1\r\n\r\n`,
+      13,
+      false,
+    ],
     ['Connection: close', `HTTP/1.1 503 Service Unavailable\r\n${lab}connection: close\r\ncontent-length: 0\r\n\r\n`, 0, true],
     ['204 without a body', `HTTP/1.1 204 No Content\r\n${lab}\r\n`, 0, false],
     ['100 Continue, then the response', `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n${lab}content-length: 2\r\n\r\nok`, 2, false],

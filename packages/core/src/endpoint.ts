@@ -38,7 +38,12 @@ export function parseEndpoints(input: string, what = 'targets'): Result<Endpoint
     out.push(r.value);
   }
   if (out.length === 0) {
-    return fail(new LabError('LAB_ERR_BAD_ENDPOINT', `${what}: expected at least one host:port`, { path: what, expected: 'host:port[,host:port...]' }));
+    return fail(
+      new LabError('LAB_ERR_BAD_ENDPOINT', `${what}: expected at least one host:port`, {
+        path: what,
+        expected: 'host:port[,host:port...]',
+      }),
+    );
   }
   return ok(out);
 }

@@ -45,7 +45,16 @@ export class Recorder {
   }
 
   /** The origin's `request` event, without building an object unless a listener wants one. */
-  originRequest(origin: string, id: string | null, conn: number, remotePort: number | null, nth: number, method: string, bytes: number, hop: Record<string, string> | null = null): void {
+  originRequest(
+    origin: string,
+    id: string | null,
+    conn: number,
+    remotePort: number | null,
+    nth: number,
+    method: string,
+    bytes: number,
+    hop: Record<string, string> | null = null,
+  ): void {
     const t = this.now();
     if (this.keep) {
       this.#seq.push(this.#req.push(t, origin, id, conn, remotePort, nth, method, bytes, hop));
@@ -90,7 +99,17 @@ class RequestColumns {
   /** Mostly null: an object only for a request that carried hop-by-hop headers. */
   readonly #hop: (Record<string, string> | null)[] = [];
 
-  push(t: number, origin: string, id: string | null, conn: number, remotePort: number | null, nth: number, method: string, bytes: number, hop: Record<string, string> | null): number {
+  push(
+    t: number,
+    origin: string,
+    id: string | null,
+    conn: number,
+    remotePort: number | null,
+    nth: number,
+    method: string,
+    bytes: number,
+    hop: Record<string, string> | null,
+  ): number {
     this.#hop.push(hop);
     this.#t.push(t);
     this.#origin.push(origin);

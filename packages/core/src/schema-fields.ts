@@ -17,4 +17,5 @@ export const durationField = z.string({ invalid_type_error: 'a duration like 500
 });
 
 /** A whole number ≥ min. */
-export const countField = (min: number) => z.number({ invalid_type_error: 'a whole number' }).int('a whole number').min(min, `a whole number ≥ ${min}`);
+export const countField = (min: number) =>
+  z.number({ invalid_type_error: 'a whole number' }).int('a whole number').min(min, `a whole number ≥ ${min}`);

@@ -81,9 +81,7 @@ export class ServerBase implements LabServer {
   }
 
   async #close(): Promise<void> {
-    const closed = this.server.listening
-      ? new Promise<void>((resolve) => this.server.close(() => resolve()))
-      : Promise.resolve();
+    const closed = this.server.listening ? new Promise<void>((resolve) => this.server.close(() => resolve())) : Promise.resolve();
     for (const s of this.#sockets) this.endSocket(s);
     const grace = setTimeout(() => {
       for (const s of this.#sockets) s.destroy();
@@ -107,7 +105,14 @@ export function listenOn(server: Server, at: Endpoint): Promise<Endpoint> {
       server.off('listening', onListening);
       const where = formatEndpoint(at);
       if (err.code === 'EADDRINUSE') {
-        reject(new LabError('LAB_ERR_PORT_IN_USE', `${where} is already in use: pick another port, or 0 for any`, { found: where }, { cause: err }));
+        reject(
+          new LabError(
+            'LAB_ERR_PORT_IN_USE',
+            `${where} is already in use: pick another port, or 0 for any`,
+            { found: where },
+            { cause: err },
+          ),
+        );
       } else {
         reject(new LabError('LAB_ERR_LISTEN', `cannot listen on ${where}: ${err.code ?? err.message}`, { found: where }, { cause: err }));
       }

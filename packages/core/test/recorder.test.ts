@@ -10,7 +10,16 @@ describe('Recorder', () => {
     r.record({ event: 'conn-close', source: 'origin', t: 9, origin: 'o', conn: 1, remotePort: 5000, requests: 2, reason: 'idle-timeout' });
     const events = r.events;
     expect(events.map((e) => e.event)).toEqual(['conn-open', 'request', 'request', 'conn-close']);
-    expect(events[1]).toMatchObject({ source: 'origin', origin: 'o', id: 'r1', conn: 1, remotePort: 5000, nth: 1, method: 'GET', bytes: 0 });
+    expect(events[1]).toMatchObject({
+      source: 'origin',
+      origin: 'o',
+      id: 'r1',
+      conn: 1,
+      remotePort: 5000,
+      nth: 1,
+      method: 'GET',
+      bytes: 0,
+    });
     expect(events[2]).toMatchObject({ id: null, remotePort: null, nth: 2, method: 'POST', bytes: 14 });
     expect((events[1]?.t ?? -1) >= 0).toBe(true);
     expect(r.events).toBe(events); // built once until something new is recorded
@@ -31,7 +40,7 @@ describe('Recorder', () => {
 
   it('gives every id back exactly, compact or not', () => {
     const r = new Recorder();
-    const ids = ['r1', 'r0', 'r01', 'req-42', '7', 'x'.repeat(30) + '1', 'abc', 'R999999999999999', 'weird id 3', null];
+    const ids = ['r1', 'r0', 'r01', 'req-42', '7', `${'x'.repeat(30)}1`, 'abc', 'R999999999999999', 'weird id 3', null];
     for (const [i, id] of ids.entries()) r.originRequest('o', id, 1, 4000 + i, i + 1, 'GET', 0);
     expect(r.events.map((e) => (e.event === 'request' ? e.id : undefined))).toEqual(ids);
     expect(r.events.map((e) => (e.event === 'request' ? e.remotePort : undefined))).toEqual(ids.map((_, i) => 4000 + i));

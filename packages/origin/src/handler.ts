@@ -125,7 +125,14 @@ function respond(ctx: OriginContext, conn: Connection, res: ServerResponse, nth:
   ctx.counters.requestsAnswered++;
 }
 
-function recordRequest(ctx: OriginContext, conn: Connection, req: IncomingMessage, lab: LabHeaders | null, nth: number, bytes: number): void {
+function recordRequest(
+  ctx: OriginContext,
+  conn: Connection,
+  req: IncomingMessage,
+  lab: LabHeaders | null,
+  nth: number,
+  bytes: number,
+): void {
   const r = ctx.recorder;
   if (!isRecording(r)) return;
   // Always set on a server request; typed optional.
@@ -141,6 +148,7 @@ function takeOver(ctx: OriginContext, fault: Fault, conn: Connection, res: Serve
   const id = lab?.id ?? null;
   ctx.counters.faults++;
   const r = ctx.recorder;
-  if (isRecording(r)) r.record({ event: 'fault', source: 'origin', t: r.now(), origin: ctx.options.name, conn: conn.id, id, fault: fault.name });
+  if (isRecording(r))
+    r.record({ event: 'fault', source: 'origin', t: r.now(), origin: ctx.options.name, conn: conn.id, id, fault: fault.name });
   fault.apply(conn, res, nth, ctx.template.body);
 }

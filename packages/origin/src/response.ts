@@ -25,11 +25,15 @@ export function makeBody(responseBytes: number | null): string {
 
 export function connectionHeaders(tpl: ResponseTemplate, conn: number, remotePort: number | null): HeaderPairs {
   const h: HeaderPairs = [
-    LAB_HEADERS.originNth, 0,
-    LAB_HEADERS.origin, tpl.name,
-    LAB_HEADERS.originConn, String(conn),
+    LAB_HEADERS.originNth,
+    0,
+    LAB_HEADERS.origin,
+    tpl.name,
+    LAB_HEADERS.originConn,
+    String(conn),
     // Set here, else writeHead before end() would make node use chunked encoding.
-    'content-length', String(tpl.body.length),
+    'content-length',
+    String(tpl.body.length),
   ];
   // Unknown only if the peer left before 'connection' ran; never guess one.
   if (remotePort !== null) h.push(LAB_HEADERS.originPort, String(remotePort));
@@ -80,7 +84,6 @@ export function readLabHeaders(raw: string[]): LabHeaders {
   }
   return { id, hop };
 }
-
 
 /** Whether a request carries a body (HTTP/1.1: only Content-Length > 0 or Transfer-Encoding say so). */
 export function declaresBody(raw: string[]): boolean {

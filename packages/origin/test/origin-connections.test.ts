@@ -61,7 +61,11 @@ describe('origin connection tracking', () => {
     const first = await get(port, { agent, id: 'k1' });
     const second = await get(port, { agent, id: 'k2' });
 
-    expect([first.headers.connection, first.headers['x-lab-origin-conn'], second.headers['x-lab-origin-conn']]).toEqual(['close', '1', '2']);
+    expect([first.headers.connection, first.headers['x-lab-origin-conn'], second.headers['x-lab-origin-conn']]).toEqual([
+      'close',
+      '1',
+      '2',
+    ]);
     expect(second.headers['x-lab-origin-nth']).toBe('1');
     expect(await waitForEvent(recorder, connClose(1))).toMatchObject({ requests: 1, reason: 'connection-close' });
   });

@@ -43,7 +43,9 @@ describe('origin idleCloseBuffer: when an idle socket closes, the hint unchanged
     expect(originEvents(recorder, 'fault')).toEqual([]);
   });
 
-  test('a request clears the moved timer and its response re-arms it: the close comes at the advertised timeout after the last one', async ({ lab }) => {
+  test('a request clears the moved timer and its response re-arms it: the close comes at the advertised timeout after the last one', async ({
+    lab,
+  }) => {
     const { port, recorder } = await lab.start({ keepAliveTimeout: 1000, idleCloseBuffer: 0 });
     const socket = await lab.raw(port);
 

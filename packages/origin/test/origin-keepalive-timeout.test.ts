@@ -7,7 +7,7 @@ const KEEP_ALIVE_MS = 200;
 /** lib/_http_server.js HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER: node closes this much after what it advertises. */
 const NODE_BUFFER_MS = 1000;
 
-describe('origin keep-alive idle timeout (node\'s own)', () => {
+describe("origin keep-alive idle timeout (node's own)", () => {
   test('closes an idle socket with reason idle-timeout, not before the advertised timeout', async ({ lab }) => {
     const { port, recorder } = await lab.start({ keepAliveTimeout: KEEP_ALIVE_MS });
     // A raw client: node's Agent would itself drop a socket advertised as `timeout=0`.
@@ -50,7 +50,7 @@ describe('origin keep-alive idle timeout (node\'s own)', () => {
     expect([second.headers['x-lab-origin-conn'], second.headers['x-lab-origin-nth']]).toEqual(['1', '2']);
   });
 
-  test('keepAliveHint: false leaves node\'s idle close in place', async ({ lab }) => {
+  test("keepAliveHint: false leaves node's idle close in place", async ({ lab }) => {
     const { port, recorder } = await lab.start({ keepAliveTimeout: KEEP_ALIVE_MS, keepAliveHint: false });
     const socket = await lab.raw(port);
 

@@ -9,6 +9,16 @@ export { realPeer, renderPeerConfig, type RealPeerDef } from './kinds/real-peer.
 export { peerConfigKnobs, type PeerSite } from './kinds/peer-config.js';
 export { findPeer, installLine, peerMissing } from './kinds/peer-program.js';
 export { HAPROXY_REUSE_MODES } from './kinds/haproxy.js';
-export { createL7Proxy, L7Proxy, L7_DEFAULTS, BALANCE_MODES, resolveL7Options, type L7Stats, type BalanceMode, type L7ProxyOptions, type ResolvedL7Options } from './l7/index.js';
+export {
+  createL7Proxy,
+  L7Proxy,
+  L7_DEFAULTS,
+  BALANCE_MODES,
+  resolveL7Options,
+  type L7Stats,
+  type BalanceMode,
+  type L7ProxyOptions,
+  type ResolvedL7Options,
+} from './l7/index.js';
 export { findBinary, isExecutable as isExecutableFile } from './real/find-binary.js';
 export { ChildProxy, type ChildProxyOptions, type ChildProgram } from './real/child-proxy.js';

@@ -71,7 +71,10 @@ export abstract class L4ProxyBase extends ServerBase {
 
   protected constructor(options: L4ProxyOptions, kind: string, allowHalfOpen: boolean) {
     if (!Array.isArray(options.targets) || options.targets.length === 0) {
-      throw new LabError('LAB_ERR_USAGE', `${kind}: targets must list at least one host:port`, { path: 'targets', expected: 'host:port[,host:port...]' });
+      throw new LabError('LAB_ERR_USAGE', `${kind}: targets must list at least one host:port`, {
+        path: 'targets',
+        expected: 'host:port[,host:port...]',
+      });
     }
     // noDelay: a request written in two pieces (headers, body) must not wait
     // for Nagle + delayed ACK (~40 ms) at each hop; that would be the proxy's
@@ -99,7 +102,15 @@ export abstract class L4ProxyBase extends ServerBase {
     this.#nextTarget++;
     const { host, port } = target.endpoint;
     const socket = connect({ host, port, allowHalfOpen: this.#allowHalfOpen, noDelay: true });
-    const up: UpstreamConn = { id: this.#nextUpstreamConn++, localPort: null, target: target.label, socket, client, reason: null, error: null };
+    const up: UpstreamConn = {
+      id: this.#nextUpstreamConn++,
+      localPort: null,
+      target: target.label,
+      socket,
+      client,
+      reason: null,
+      error: null,
+    };
     this.track(socket);
     this.#sides.set(socket, up);
     socket.once('connect', () => {
@@ -119,7 +130,16 @@ export abstract class L4ProxyBase extends ServerBase {
       // A refused or failed connect closes without an upstream-open: the
       // close (reason 'error', localPort null) is the record of the attempt.
       const r = this.recorder;
-      r.record({ event: 'upstream-close', source: 'proxy', t: r.now(), proxy: this.name, upstreamConn: up.id, localPort: up.localPort, target: up.target, reason });
+      r.record({
+        event: 'upstream-close',
+        source: 'proxy',
+        t: r.now(),
+        proxy: this.name,
+        upstreamConn: up.id,
+        localPort: up.localPort,
+        target: up.target,
+        reason,
+      });
     });
     return up;
   }
@@ -135,10 +155,25 @@ export abstract class L4ProxyBase extends ServerBase {
     const client: ClientConn = { id: this.#nextClientConn++, port: socket.remotePort ?? null, socket, reason: null, error: null };
     this.track(socket);
     this.#sides.set(socket, client);
-    this.recorder.record({ event: 'client-open', source: 'proxy', t: this.recorder.now(), proxy: this.name, clientConn: client.id, clientPort: client.port });
+    this.recorder.record({
+      event: 'client-open',
+      source: 'proxy',
+      t: this.recorder.now(),
+      proxy: this.name,
+      clientConn: client.id,
+      clientPort: client.port,
+    });
     this.#watch(client, (reason) => {
       const r = this.recorder;
-      r.record({ event: 'client-close', source: 'proxy', t: r.now(), proxy: this.name, clientConn: client.id, clientPort: client.port, reason });
+      r.record({
+        event: 'client-close',
+        source: 'proxy',
+        t: r.now(),
+        proxy: this.name,
+        clientConn: client.id,
+        clientPort: client.port,
+        reason,
+      });
     });
     return client;
   }

@@ -3,7 +3,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { apache } from '../src/kinds/apache.js';
 import { agent, idleCloseMs, send } from './helpers/peer-client.js';
 import { deadPort, origin } from './helpers/peer-origin.js';
-import { closeAll, expectCleanClose, expectPeerMissing, get, peerComponent, portEchoOrigin, started, type Closers } from './helpers/real-proxy-fixture.js';
+import {
+  closeAll,
+  expectCleanClose,
+  expectPeerMissing,
+  get,
+  peerComponent,
+  portEchoOrigin,
+  started,
+  type Closers,
+} from './helpers/real-proxy-fixture.js';
 
 // These run the real Apache httpd; where it is absent only the missing-peer tests run.
 // Built from the component, as peerKind() does from the registry; knobs parsed as a scenario's are (durations → ms).
@@ -59,10 +68,11 @@ describe('proxy kind apache (the real Apache httpd)', () => {
     { knobs: { max: 1 }, originConnections: 1 },
     { knobs: { disablereuse: true }, originConnections: 4 },
   ])('$knobs: two rounds of two concurrent requests → $originConnections origin connection(s)', async ({ knobs, originConnections }) => {
-    const o = await origin(closers, (req, res) => setTimeout(() => res.end('ok'), 100));
+    const o = await origin(closers, (_req, res) => setTimeout(() => res.end('ok'), 100));
     const port = await started(await create(knobs, [o.port]), closers);
     const a = agent(closers, false);
-    for (let round = 0; round < 2; round++) expect((await Promise.all([get(port, a), get(port, a)])).map((r) => r.status)).toEqual([200, 200]);
+    for (let round = 0; round < 2; round++)
+      expect((await Promise.all([get(port, a), get(port, a)])).map((r) => r.status)).toEqual([200, 200]);
     expect(o.connPorts).toHaveLength(originConnections);
   });
 
@@ -91,7 +101,7 @@ describe('proxy kind apache (the real Apache httpd)', () => {
     const port = await started(await create(knobs, [late, o.port]), closers);
     const a = agent(closers, false);
     expect([(await get(port, a)).status, (await get(port, a)).status]).toEqual([200, 200]);
-    await origin(closers, (req, res) => res.end('late'), { port: late });
+    await origin(closers, (_req, res) => res.end('late'), { port: late });
     const replies = [];
     for (let i = 0; i < 4; i++) replies.push((await get(port, a)).body);
     expect(replies.filter((b) => b === 'late')).toHaveLength(back);
@@ -112,7 +122,7 @@ describe('proxy kind apache (the real Apache httpd)', () => {
     const r = await send(port, agent(closers, false), 'GET');
     expect(r.status).toBe(200);
     expect(r.headers['x-lab-directive']).toBe('apache');
-    expect(proxy.config).toMatch(/<VirtualHost [^>]*>[^]*Header always set X-Lab-Directive apache\n<\/VirtualHost>/);
+    expect(proxy.config).toMatch(/<VirtualHost [^>]*>[\s\S]*Header always set X-Lab-Directive apache\n<\/VirtualHost>/);
   });
 
   it.skipIf(!installed)("ignores the origin's Keep-Alive: timeout=1 hint: reuses the connection 1.5 s later", async () => {

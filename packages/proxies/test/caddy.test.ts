@@ -5,7 +5,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { caddy } from '../src/kinds/caddy.js';
 import { agent, idleCloseMs, send } from './helpers/peer-client.js';
 import { deadPort, origin } from './helpers/peer-origin.js';
-import { closeAll, expectCleanClose, expectPeerMissing, get, peerComponent, portEchoOrigin, started, type Closers } from './helpers/real-proxy-fixture.js';
+import {
+  closeAll,
+  expectCleanClose,
+  expectPeerMissing,
+  get,
+  peerComponent,
+  portEchoOrigin,
+  started,
+  type Closers,
+} from './helpers/real-proxy-fixture.js';
 
 // These run the real Caddy; where it is absent only the missing-peer tests run.
 // Built from the component, as peerKind() does from the registry; knobs parsed as a scenario's are (durations → ms).
@@ -49,10 +58,11 @@ describe('proxy kind caddy (the real Caddy)', () => {
     { knobs: { keepalive: 1 }, originConnections: 3 },
     { knobs: { maxConnsPerHost: 1 }, originConnections: 1 },
   ])('$knobs: two rounds of two concurrent requests → $originConnections origin connection(s)', async ({ knobs, originConnections }) => {
-    const o = await origin(closers, (req, res) => setTimeout(() => res.end('ok'), 100));
+    const o = await origin(closers, (_req, res) => setTimeout(() => res.end('ok'), 100));
     const port = await started(await create(knobs, [o.port]), closers);
     const a = agent(closers, false);
-    for (let round = 0; round < 2; round++) expect((await Promise.all([get(port, a), get(port, a)])).map((r) => r.status)).toEqual([200, 200]);
+    for (let round = 0; round < 2; round++)
+      expect((await Promise.all([get(port, a), get(port, a)])).map((r) => r.status)).toEqual([200, 200]);
     expect(o.connPorts).toHaveLength(originConnections);
   });
 

@@ -146,7 +146,9 @@ describe('a real peer on a port the lab picked: taken before the child binds it'
     expect(taken.accepted()).toBe(0);
     // The run's log says what happened, the first child's bind error included.
     expect(proxy.log).toContain('EADDRINUSE');
-    expect(proxy.log).toContain(`could not bind ${HOST}:${taken.port} (in use by another process); starting it again on a fresh port (2 of 4)`);
+    expect(proxy.log).toContain(
+      `could not bind ${HOST}:${taken.port} (in use by another process); starting it again on a fresh port (2 of 4)`,
+    );
   });
 
   it('three retries at most: a port taken every time ends in LAB_ERR_LISTEN after 4 starts', async () => {
@@ -172,7 +174,9 @@ describe('a real peer on a port the lab picked: taken before the child binds it'
   it("a caller's fixed port is not swapped for another: EADDRINUSE there fails the start", async () => {
     const taken = await stranger();
     const { pickPort, picked } = picker();
-    const err = await listenError(new ChildProxy(nodeProgram('listen'), { targets: [], listen: { host: HOST, port: taken.port }, pickPort }));
+    const err = await listenError(
+      new ChildProxy(nodeProgram('listen'), { targets: [], listen: { host: HOST, port: taken.port }, pickPort }),
+    );
     expect(isLabError(err) && err.code).toBe('LAB_ERR_LISTEN');
     expect(String(err)).toContain('EADDRINUSE');
     expect(picked).toHaveLength(0);

@@ -84,7 +84,9 @@ async function rawOrigin(onSocket: (s: Socket) => void): Promise<number> {
 const isConnClose = (e: LabEvent): e is Extract<LabEvent, { event: 'conn-close' }> => e.event === 'conn-close';
 const isUpClose = (e: LabEvent): e is Extract<LabEvent, { event: 'upstream-close' }> => e.event === 'upstream-close';
 
-async function startOrigin(options: Parameters<typeof createOrigin>[0] = {}): Promise<{ origin: Origin; recorder: Recorder; port: number }> {
+async function startOrigin(
+  options: Parameters<typeof createOrigin>[0] = {},
+): Promise<{ origin: Origin; recorder: Recorder; port: number }> {
   const recorder = new Recorder();
   const origin = createOrigin({ ...options, recorder });
   const { port } = await origin.listen();

@@ -1,7 +1,16 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findPeer, proxyComponent } from '../src/index.js';
-import { closeAll, expectCleanClose, expectPeerMissing, get, peerKind, portEchoOrigin, started, type Closers } from './helpers/real-proxy-fixture.js';
+import {
+  closeAll,
+  expectCleanClose,
+  expectPeerMissing,
+  get,
+  peerKind,
+  portEchoOrigin,
+  started,
+  type Closers,
+} from './helpers/real-proxy-fixture.js';
 
 // These run the real HAProxy; where it is absent only the missing-peer tests run.
 const haproxy = peerKind('haproxy');
@@ -36,15 +45,18 @@ describe('proxy kinds haproxy and haproxy-tcp (the real HAProxy)', () => {
   it.skipIf(!haproxy.installed).each([
     { reuse: 'safe', originConnections: 2 },
     { reuse: 'always', originConnections: 1 },
-  ] as const)('reuse $reuse: two clients one after the other → $originConnections origin connection(s)', async ({ reuse, originConnections }) => {
-    const o = await portEchoOrigin(closers);
-    const port = await started(await haproxy.create({ reuse }, o.port), closers);
-    const replies = [await get(port, closeAgent()), await get(port, closeAgent())];
-    expect(replies.map((r) => r.status)).toEqual([200, 200]);
-    expect(o.connPorts).toHaveLength(originConnections);
-    // Each reply names the origin-side port of the connection that carried it.
-    expect(replies.map((r) => Number(r.body))).toEqual(originConnections === 2 ? o.connPorts : [o.connPorts[0], o.connPorts[0]]);
-  });
+  ] as const)(
+    'reuse $reuse: two clients one after the other → $originConnections origin connection(s)',
+    async ({ reuse, originConnections }) => {
+      const o = await portEchoOrigin(closers);
+      const port = await started(await haproxy.create({ reuse }, o.port), closers);
+      const replies = [await get(port, closeAgent()), await get(port, closeAgent())];
+      expect(replies.map((r) => r.status)).toEqual([200, 200]);
+      expect(o.connPorts).toHaveLength(originConnections);
+      // Each reply names the origin-side port of the connection that carried it.
+      expect(replies.map((r) => Number(r.body))).toEqual(originConnections === 2 ? o.connPorts : [o.connPorts[0], o.connPorts[0]]);
+    },
+  );
 
   // mode tcp: HAProxy sees bytes, not requests, so a kept-alive client connection keeps one server
   // connection (1:1, as pipe-l4) and two closing clients get two, whatever http-reuse would say.

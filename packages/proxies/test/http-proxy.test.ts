@@ -34,7 +34,9 @@ describe('proxy kind http-proxy (node-http-proxy 1.18.1)', () => {
   it("default: the origin's Connection: close is copied to the client, whose connection ends too", async () => {
     const o = await portEchoOrigin(closers);
     const { port } = await start({}, o.port);
-    const res = await new Promise<http.IncomingMessage>((resolve) => http.get({ host: '127.0.0.1', port, agent: agent(closers, true) }, resolve));
+    const res = await new Promise<http.IncomingMessage>((resolve) =>
+      http.get({ host: '127.0.0.1', port, agent: agent(closers, true) }, resolve),
+    );
     res.resume();
     await once(res, 'end');
     expect(res.headers.connection).toBe('close');
@@ -64,7 +66,9 @@ describe('proxy kind http-proxy (node-http-proxy 1.18.1)', () => {
   });
 
   it('refuses maxSockets without keepAlive', async () => {
-    await expect(httpProxy.create({ maxSockets: 2 }, { targets: [{ host: '127.0.0.1', port: 1 }] })).rejects.toMatchObject({ code: 'LAB_ERR_USAGE' });
+    await expect(httpProxy.create({ maxSockets: 2 }, { targets: [{ host: '127.0.0.1', port: 1 }] })).rejects.toMatchObject({
+      code: 'LAB_ERR_USAGE',
+    });
   });
 
   it('xfwd adds X-Forwarded-For; without it there is none', async () => {
@@ -78,7 +82,10 @@ describe('proxy kind http-proxy (node-http-proxy 1.18.1)', () => {
   it('copies hop-by-hop fields: a field the client names in Connection reaches the origin', async () => {
     const origin = await headerEchoOrigin();
     const { port } = await start({ keepAlive: true }, origin);
-    const seen = JSON.parse((await request(port, { headers: { Connection: 'keep-alive, x-hop', 'X-Hop': 'secret' } })).body) as Record<string, string>;
+    const seen = JSON.parse((await request(port, { headers: { Connection: 'keep-alive, x-hop', 'X-Hop': 'secret' } })).body) as Record<
+      string,
+      string
+    >;
     expect(seen['x-hop']).toBe('secret');
     expect(seen.connection).toBe('keep-alive, x-hop');
   });
@@ -117,7 +124,10 @@ describe('proxy kind http-proxy (node-http-proxy 1.18.1)', () => {
   });
 
   // Timing: the pooled socket freed by the answer must close at once, not after ServerBase's 500ms grace.
-  it.each([{}, { keepAlive: true }])('close() mid-request (%o): the answer still arrives, then every socket closes at once', async (knobs) => {
+  it.each([
+    {},
+    { keepAlive: true },
+  ])('close() mid-request (%o): the answer still arrives, then every socket closes at once', async (knobs) => {
     let arrived: () => void = () => {};
     const inOrigin = new Promise<void>((resolve) => (arrived = resolve));
     const o = await origin(closers, (_req, res) => {

@@ -67,7 +67,7 @@ describe.each(ENGINES)('%s origin and client faults', (kind) => {
   });
 
   test('an origin reset mid-response closes the client connection before a complete-looking body', async ({ lab }) => {
-    const origin = await lab.origin(() => ({ write: 'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n' + 'x'.repeat(40), then: 'reset' }));
+    const origin = await lab.origin(() => ({ write: `HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n${'x'.repeat(40)}`, then: 'reset' }));
     const proxy = await lab.proxy([origin]);
     const c = await lab.client(proxy);
     c.write(get('cut'));
@@ -79,7 +79,10 @@ describe.each(ENGINES)('%s origin and client faults', (kind) => {
   });
 
   test('a chunked response cut by the origin never reaches the client with its last chunk', async ({ lab }) => {
-    const origin = await lab.origin(() => ({ write: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n', then: 'destroy' }));
+    const origin = await lab.origin(() => ({
+      write: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n',
+      then: 'destroy',
+    }));
     const proxy = await lab.proxy([origin]);
     const c = await lab.client(proxy);
     c.write(get('cut2'));
@@ -92,7 +95,7 @@ describe.each(ENGINES)('%s origin and client faults', (kind) => {
     const origin = await lab.origin();
     const proxy = await lab.proxy([origin], { upstreamTimeout: 5000 });
     const c = await lab.client(proxy);
-    c.write('POST /upload HTTP/1.1\r\nHost: lab\r\nx-lab-request-id: up\r\nContent-Length: 100\r\n\r\n' + 'y'.repeat(10));
+    c.write(`POST /upload HTTP/1.1\r\nHost: lab\r\nx-lab-request-id: up\r\nContent-Length: 100\r\n\r\n${'y'.repeat(10)}`);
     await lab.waitEvent('forward', (e) => e.id === 'up');
     await expect.poll(() => origin.conns[0]?.received.endsWith('y'.repeat(10))).toBe(true);
     c.destroy();
@@ -104,7 +107,10 @@ describe.each(ENGINES)('%s origin and client faults', (kind) => {
   });
 
   test('a client that leaves mid-response gets its upstream socket destroyed', async ({ lab }) => {
-    const origin = await lab.origin(() => ({ write: 'HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n' + 'z'.repeat(1000), then: 'hold' }));
+    const origin = await lab.origin(() => ({
+      write: `HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n${'z'.repeat(1000)}`,
+      then: 'hold',
+    }));
     const proxy = await lab.proxy([origin], { upstreamTimeout: 5000 });
     const c = await lab.client(proxy);
     c.write(get('bye'));

@@ -137,48 +137,52 @@ describe.each(ENGINES)('%s request framing (RFC 9112 §6, §7)', (kind) => {
 const LAST_REQUESTS: Array<[string, string]> = [
   ['Connection: close', 'GET /first HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n'],
   ['HTTP/1.0 without keep-alive', 'GET /first HTTP/1.0\r\nHost: lab\r\n\r\n'],
-  ['HTTP/1.0 with Transfer-Encoding and keep-alive (§6.1)', 'POST /first HTTP/1.0\r\nHost: lab\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'],
+  [
+    'HTTP/1.0 with Transfer-Encoding and keep-alive (§6.1)',
+    'POST /first HTTP/1.0\r\nHost: lab\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+  ],
 ];
 const WHEN = ['in the same packet', 'while the first is in flight'] as const;
 
 describe.each(ENGINES)('%s the last request on a connection (RFC 9112 §9.6, §6.1)', (kind) => {
   test.scoped({ kind });
-  test.for(LAST_REQUESTS.flatMap(([name, bytes]) => WHEN.map((when) => [name, when, bytes] as const)))(
-    '%s, another request sent %s: the first is answered, nothing after it reaches the origin, then closed',
-    async ([, when, first], { lab }) => {
-      const origin = await lab.origin((r) => (r.target === '/first' ? { silent: true } : ok('second')));
-      const proxy = await lab.proxy([origin], { upstreamTimeout: 5000 });
-      const c = await lab.client(proxy);
-      const second = get('second', '/second');
-      // The first request must reach the origin (bounded: a proxy that drops it fails here, not at testTimeout).
-      const firstArrives = () => expect.poll(() => origin.requests.map((r) => r.target), { timeout: 2000 }).toEqual(['/first']);
-      if (when === 'in the same packet') {
-        c.write(first + second);
-        await firstArrives();
-      } else {
-        c.write(first);
-        await firstArrives();
-        c.write(second);
-      }
-      // Time for the proxy to read the second request (and, were it forwarded, for the origin to see it).
-      await new Promise((r) => setTimeout(r, 50));
-      origin.requests[0]?.conn.socket.write(ok('first'), 'latin1');
-      const res = await c.response({ within: 2000 });
-      expect(res.status).toBe(200);
-      expect(res.body).toBe('first');
-      expect(res.field('connection')).toBe('close');
-      await c.waitClosed();
-      expect(c.unread).toBe('');
-      expect(origin.requests.map((r) => r.target)).toEqual(['/first']);
-      expect(lab.events('reject')).toEqual([]);
-    },
-  );
+  test.for(
+    LAST_REQUESTS.flatMap(([name, bytes]) => WHEN.map((when) => [name, when, bytes] as const)),
+  )('%s, another request sent %s: the first is answered, nothing after it reaches the origin, then closed', async ([, when, first], {
+    lab,
+  }) => {
+    const origin = await lab.origin((r) => (r.target === '/first' ? { silent: true } : ok('second')));
+    const proxy = await lab.proxy([origin], { upstreamTimeout: 5000 });
+    const c = await lab.client(proxy);
+    const second = get('second', '/second');
+    // The first request must reach the origin (bounded: a proxy that drops it fails here, not at testTimeout).
+    const firstArrives = () => expect.poll(() => origin.requests.map((r) => r.target), { timeout: 2000 }).toEqual(['/first']);
+    if (when === 'in the same packet') {
+      c.write(first + second);
+      await firstArrives();
+    } else {
+      c.write(first);
+      await firstArrives();
+      c.write(second);
+    }
+    // Time for the proxy to read the second request (and, were it forwarded, for the origin to see it).
+    await new Promise((r) => setTimeout(r, 50));
+    origin.requests[0]?.conn.socket.write(ok('first'), 'latin1');
+    const res = await c.response({ within: 2000 });
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('first');
+    expect(res.field('connection')).toBe('close');
+    await c.waitClosed();
+    expect(c.unread).toBe('');
+    expect(origin.requests.map((r) => r.target)).toEqual(['/first']);
+    expect(lab.events('reject')).toEqual([]);
+  });
 
   test('a request pipelined behind one the proxy refuses is never forwarded', async ({ lab }) => {
     const origin = await lab.origin();
     const proxy = await lab.proxy([origin]);
     const c = await lab.client(proxy);
-    c.write('GET /bad HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n' + get('behind', '/behind'));
+    c.write(`GET /bad HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n${get('behind', '/behind')}`);
     const res = await c.response({ within: 2000 });
     expect(res.status).toBe(400);
     await c.waitClosed();
@@ -221,7 +225,9 @@ describe.each(ENGINES)('%s response framing', (kind) => {
   });
 
   test('Content-Length with Transfer-Encoding in a response: never both to the client', async ({ lab }) => {
-    const origin = await lab.origin(() => 'HTTP/1.1 200 OK\r\nContent-Length: 50\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n');
+    const origin = await lab.origin(
+      () => 'HTTP/1.1 200 OK\r\nContent-Length: 50\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n',
+    );
     const proxy = await lab.proxy([origin]);
     const c = await lab.client(proxy);
     c.write(get('both'));

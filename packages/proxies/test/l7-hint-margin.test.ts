@@ -27,7 +27,12 @@ async function pooledFor(lab: L7Lab, margin: number): Promise<{ ms: number; reas
   const close = await lab.waitEvent('upstream-close');
   // The proxy closed it: the origin's socket sees the end.
   await origin.waitForClosed(1);
-  return { ms: close.t - forward.t, reason: close.reason, originClosed: origin.conns[0]?.closed ?? false, openUpstream: proxy.stats().openUpstreamSockets };
+  return {
+    ms: close.t - forward.t,
+    reason: close.reason,
+    originClosed: origin.conns[0]?.closed ?? false,
+    openUpstream: proxy.stats().openUpstreamSockets,
+  };
 }
 
 describe.each(ENGINES)('%s pool: Keep-Alive: timeout=2 less keepAliveHintMargin', (kind) => {

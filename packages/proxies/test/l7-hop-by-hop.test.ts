@@ -111,8 +111,14 @@ describe.each(ENGINES)('%s hop-by-hop fields (RFC 9110 §7.6.1)', (kind) => {
 
 /** Upgrade requests the proxy does not tunnel; both are served as plain HTTP/1.1 requests. */
 const UPGRADES: Array<[string, string]> = [
-  ['h2c', 'GET /h2 HTTP/1.1\r\nHost: lab\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nX-End: kept\r\n\r\n'],
-  ['websocket', 'GET /ws HTTP/1.1\r\nHost: lab\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-End: kept\r\n\r\n'],
+  [
+    'h2c',
+    'GET /h2 HTTP/1.1\r\nHost: lab\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nX-End: kept\r\n\r\n',
+  ],
+  [
+    'websocket',
+    'GET /ws HTTP/1.1\r\nHost: lab\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-End: kept\r\n\r\n',
+  ],
 ];
 
 /**
@@ -139,7 +145,9 @@ describe.each(ENGINES)('%s Upgrade and CONNECT (RFC 9110 §7.8, §9.3.6)', (kind
     const names = up?.fields.map(([k]) => k.toLowerCase()) ?? [];
     expect(names).not.toContain('upgrade');
     expect(names).not.toContain('http2-settings');
-    expect(up?.fields.filter(([k]) => k.toLowerCase() === 'connection').map(([, v]) => v.toLowerCase())).not.toContainEqual(expect.stringContaining('upgrade'));
+    expect(up?.fields.filter(([k]) => k.toLowerCase() === 'connection').map(([, v]) => v.toLowerCase())).not.toContainEqual(
+      expect.stringContaining('upgrade'),
+    );
     expect(up?.fields).toContainEqual(['X-End', 'kept']);
     expect(origin.requests).toHaveLength(1);
     expect(lab.events('reject')).toEqual([]);
@@ -176,7 +184,7 @@ describe.each(ENGINES)('%s Upgrade and CONNECT (RFC 9110 §7.8, §9.3.6)', (kind
     const origin = await lab.origin(() => ({ silent: true }));
     const proxy = await lab.proxy([origin], { upstreamTimeout: 5000 });
     const c = await lab.client(proxy);
-    c.write(get('p1', '/slow') + 'CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n');
+    c.write(`${get('p1', '/slow')}CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n`);
     await origin.waitForRequests(1);
     await new Promise((r) => setTimeout(r, 50));
     origin.requests[0]?.conn.socket.write(ok('slow'), 'latin1');

@@ -85,7 +85,9 @@ describe.each(ENGINES)('%s interim responses (RFC 9110 §15.2)', (kind) => {
     expect(c.received).not.toContain('103');
   });
 
-  test('Expect: 100-continue through an origin that sends its own 100: one 100, the body goes up, the answer comes back', async ({ lab }) => {
+  test('Expect: 100-continue through an origin that sends its own 100: one 100, the body goes up, the answer comes back', async ({
+    lab,
+  }) => {
     const origin = await lab.origin((r) => ok(`got ${r.body}`));
     // As node's server does: a 100 as soon as the head carries the expectation.
     origin.onHead = (h) => (/\r\nexpect: *100-continue\r\n/i.test(h) ? CONTINUE : null);
@@ -112,7 +114,7 @@ describe.each(ENGINES)('%s interim responses (RFC 9110 §15.2)', (kind) => {
     const proxy = await lab.proxy([origin], { upstreamTimeout: 5000 });
     const c = await lab.client(proxy);
     // A pipelining client does not wait for its 100: the body follows at once.
-    c.write(get('p1', '/slow') + 'PUT /doc HTTP/1.1\r\nHost: lab\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello');
+    c.write(`${get('p1', '/slow')}PUT /doc HTTP/1.1\r\nHost: lab\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello`);
     await origin.waitForRequests(2);
     await new Promise((r) => setTimeout(r, 50));
     expect(c.received).toBe('');

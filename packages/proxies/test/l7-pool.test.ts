@@ -27,8 +27,16 @@ describe.each(ENGINES)('%s upstream pool', (kind) => {
       ['r2', true, 1, origin.conns[0]?.remotePort],
       ['r3', true, 1, origin.conns[0]?.remotePort],
     ]);
-    expect(lab.events('upstream-open')).toEqual([expect.objectContaining({ clientConn: null, localPort: origin.conns[0]?.remotePort, upstreamConn: 1 })]);
-    expect(proxy.stats()).toMatchObject({ clientConnections: 3, upstreamConnections: 1, upstreamReuses: 2, openUpstreamSockets: 1, idleUpstreamSockets: 1 });
+    expect(lab.events('upstream-open')).toEqual([
+      expect.objectContaining({ clientConn: null, localPort: origin.conns[0]?.remotePort, upstreamConn: 1 }),
+    ]);
+    expect(proxy.stats()).toMatchObject({
+      clientConnections: 3,
+      upstreamConnections: 1,
+      upstreamReuses: 2,
+      openUpstreamSockets: 1,
+      idleUpstreamSockets: 1,
+    });
   });
 
   test("an origin's Connection: close never closes the client's connection", async ({ lab }) => {
@@ -50,7 +58,9 @@ describe.each(ENGINES)('%s upstream pool', (kind) => {
 
   test('an HTTP/1.0 origin is pooled only when it says keep-alive', async ({ lab }) => {
     const origin = await lab.origin((r) =>
-      r.target === '/ka' ? 'HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nka' : { write: 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nno', then: 'hold' },
+      r.target === '/ka'
+        ? 'HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nka'
+        : { write: 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nno', then: 'hold' },
     );
     const proxy = await lab.proxy([origin]);
     const c = await lab.client(proxy);
@@ -70,7 +80,9 @@ describe.each(ENGINES)('%s upstream pool', (kind) => {
     const origin = await lab.origin(() => ({ silent: true }));
     const proxy = await lab.proxy([origin], { maxSockets: 2, upstreamTimeout: 5000 });
     const clients = await Promise.all([1, 2, 3].map(() => lab.client(proxy)));
-    clients.forEach((c, i) => c.write(get(`q${i}`)));
+    clients.forEach((c, i) => {
+      c.write(get(`q${i}`));
+    });
     await origin.waitForRequests(2);
     expect(origin.conns).toHaveLength(2);
     expect(proxy.stats().openUpstreamSockets).toBe(2);
@@ -91,7 +103,9 @@ describe.each(ENGINES)('%s upstream pool', (kind) => {
     const origin = await lab.origin(() => ({ silent: true }));
     const proxy = await lab.proxy([origin], { maxSockets: 3, maxIdleSockets: 1, upstreamTimeout: 5000 });
     const clients = await Promise.all([1, 2, 3].map(() => lab.client(proxy)));
-    clients.forEach((c, i) => c.write(get(`f${i}`)));
+    clients.forEach((c, i) => {
+      c.write(get(`f${i}`));
+    });
     await origin.waitForRequests(3);
     for (const r of origin.requests) r.conn.socket.write(ok());
     await Promise.all(clients.map((c) => c.response()));

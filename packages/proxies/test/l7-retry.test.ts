@@ -27,7 +27,9 @@ describe.each(ENGINES)('%s stale pooled sockets', (kind) => {
     expect(lab.events('reject')).toEqual([]);
   });
 
-  test.for(['POST', 'PATCH', 'LOCK'])('%s on a stale reused socket is never retried: 502, and the origin saw it once', async (method, { lab }) => {
+  test.for(['POST', 'PATCH', 'LOCK'])('%s on a stale reused socket is never retried: 502, and the origin saw it once', async (method, {
+    lab,
+  }) => {
     const origin = await lab.origin(dropOnReuse);
     const proxy = await lab.proxy([origin]);
     const c = await lab.client(proxy);
@@ -62,7 +64,12 @@ describe.each(ENGINES)('%s stale pooled sockets', (kind) => {
     await c.response();
     c.write(get('doomed'));
     expect((await c.response()).status).toBe(502);
-    expect(lab.events('forward').filter((f) => f.id === 'doomed').map((f) => f.attempt)).toEqual([1, 2]);
+    expect(
+      lab
+        .events('forward')
+        .filter((f) => f.id === 'doomed')
+        .map((f) => f.attempt),
+    ).toEqual([1, 2]);
     expect(proxy.stats().retries).toBe(1);
   });
 

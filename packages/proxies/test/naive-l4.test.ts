@@ -19,7 +19,9 @@ describe('naive-l4 (the blog forwarder)', () => {
     expect(eventsOf(lab.recorder, 'client-open')).toHaveLength(5);
   });
 
-  test('holds a keep-alive reply until the origin idle-closes the upstream, then uses a new upstream for the next request', async ({ lab }) => {
+  test('holds a keep-alive reply until the origin idle-closes the upstream, then uses a new upstream for the next request', async ({
+    lab,
+  }) => {
     // Node closes an idle keep-alive socket at keepAliveTimeout + 1 s: the stall lasts ~1.2 s per request.
     const origin = await lab.origin({ keepAliveTimeout: 200 });
     const { proxy, port } = await lab.naive([origin.endpoint]);
@@ -46,10 +48,12 @@ describe('naive-l4 (the blog forwarder)', () => {
     expect(lab.marks).toEqual([`origin-socket-close:${a}`, 'response-1', `origin-socket-close:${b}`, 'response-2']);
     // The proxy saw the origin's FIN on both (a close is recorded after the
     // FIN that released the reply, so only its reason is asserted, not its place).
-    await expect.poll(() => eventsOf(lab.recorder, 'upstream-close').map((e) => [e.upstreamConn, e.reason])).toEqual([
-      [1, 'peer-closed'],
-      [2, 'peer-closed'],
-    ]);
+    await expect
+      .poll(() => eventsOf(lab.recorder, 'upstream-close').map((e) => [e.upstreamConn, e.reason]))
+      .toEqual([
+        [1, 'peer-closed'],
+        [2, 'peer-closed'],
+      ]);
     expect(proxy.openSockets).toBe(1); // only the client's kept-alive socket
   });
 

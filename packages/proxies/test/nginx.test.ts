@@ -1,6 +1,15 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAll, expectCleanClose, expectPeerMissing, get, peerKind, portEchoOrigin, started, type Closers } from './helpers/real-proxy-fixture.js';
+import {
+  closeAll,
+  expectCleanClose,
+  expectPeerMissing,
+  get,
+  peerKind,
+  portEchoOrigin,
+  started,
+  type Closers,
+} from './helpers/real-proxy-fixture.js';
 
 // These run the real nginx; where it is absent only the missing-peer test runs.
 const nginx = peerKind('nginx');

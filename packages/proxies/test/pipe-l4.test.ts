@@ -102,7 +102,9 @@ describe('pipe-l4 (a correct L4 forwarder)', () => {
     await expect.poll(() => eventsOf(lab.recorder, 'client-close').map((e) => e.reason)).toEqual(['upstream-closed']);
   });
 
-  test.for(['destroy', 'resetAndDestroy'] as const)('closes the upstream when the client goes away mid-response (%s)', async (how, { lab }) => {
+  test.for(['destroy', 'resetAndDestroy'] as const)('closes the upstream when the client goes away mid-response (%s)', async (how, {
+    lab,
+  }) => {
     // The origin sends a first chunk and never finishes the response.
     const origin = await lab.origin({
       handler: (_req, res) => {

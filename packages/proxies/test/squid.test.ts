@@ -2,7 +2,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { squid } from '../src/kinds/squid.js';
 import { agent, idleClient } from './helpers/peer-client.js';
 import { cacheableOrigin } from './helpers/peer-origin.js';
-import { closeAll, expectCleanClose, expectPeerMissing, get, peerComponent, started, until, type Closers } from './helpers/real-proxy-fixture.js';
+import {
+  closeAll,
+  expectCleanClose,
+  expectPeerMissing,
+  get,
+  peerComponent,
+  started,
+  until,
+  type Closers,
+} from './helpers/real-proxy-fixture.js';
 
 // These run the real Squid; where it is absent only the missing-peer test runs.
 // Built from the component itself (as peerKind() does from the registry).
@@ -39,15 +48,18 @@ describe('proxy kind squid (the real Squid)', () => {
   });
 
   // Timing: Squid closes the idle connection 1–2 s after the reply (its timeouts tick in whole seconds); its default would keep it 1 min.
-  it.skipIf(!installed)('poolIdleTimeout 1s (server_idle_pconn_timeout): the idle origin connection is closed, the next request opens one', async () => {
-    const o = await cacheableOrigin(closers);
-    const port = await started(await create({ poolIdleTimeout: 1000 }, [o.port]), closers);
-    const keep = agent(closers, true);
-    const first = Number((await get(port, keep)).body);
-    expect(await until(() => o.closed.includes(first), 4000)).toBe(true);
-    const second = Number((await get(port, keep)).body);
-    expect(second).not.toBe(first);
-  });
+  it.skipIf(!installed)(
+    'poolIdleTimeout 1s (server_idle_pconn_timeout): the idle origin connection is closed, the next request opens one',
+    async () => {
+      const o = await cacheableOrigin(closers);
+      const port = await started(await create({ poolIdleTimeout: 1000 }, [o.port]), closers);
+      const keep = agent(closers, true);
+      const first = Number((await get(port, keep)).body);
+      expect(await until(() => o.closed.includes(first), 4000)).toBe(true);
+      const second = Number((await get(port, keep)).body);
+      expect(second).not.toBe(first);
+    },
+  );
 
   // Timing: 1–2 s; Squid's default client_idle_pconn_timeout is 2 min, far beyond the 4 s allowed here.
   it.skipIf(!installed)('keepAliveTimeout 1s (client_idle_pconn_timeout): an idle client connection is closed', async () => {
@@ -58,14 +70,17 @@ describe('proxy kind squid (the real Squid)', () => {
     expect(reply).toMatch(/^HTTP\/1\.1 200/);
   });
 
-  it.skipIf(!installed)('clientKeepAlive: false (client_persistent_connections off): Squid closes the client connection after each reply', async () => {
-    const o = await cacheableOrigin(closers);
-    const port = await started(await create({ clientKeepAlive: false }, [o.port]), closers);
-    const { closed, reply } = await idleClient(closers, port, 1000);
-    expect(closed).toBe(true);
-    expect(reply).toMatch(/^HTTP\/1\.1 200/);
-    expect(reply).toMatch(/\r\nConnection: close\r\n/i);
-  });
+  it.skipIf(!installed)(
+    'clientKeepAlive: false (client_persistent_connections off): Squid closes the client connection after each reply',
+    async () => {
+      const o = await cacheableOrigin(closers);
+      const port = await started(await create({ clientKeepAlive: false }, [o.port]), closers);
+      const { closed, reply } = await idleClient(closers, port, 1000);
+      expect(closed).toBe(true);
+      expect(reply).toMatch(/^HTTP\/1\.1 200/);
+      expect(reply).toMatch(/\r\nConnection: close\r\n/i);
+    },
+  );
 
   // Squid's own retry: a GET that fails on a reused origin connection is sent again on a new one, within forward_max_tries.
   it.skipIf(!installed).each([
@@ -93,15 +108,18 @@ describe('proxy kind squid (the real Squid)', () => {
     expect(Math.min(a.reqPorts.length, b.reqPorts.length)).toBeGreaterThan(0);
   });
 
-  it.skipIf(!installed)("directives reach the config Squid runs, ahead of the lab's access rules: http_access deny all → 403 without the origin", async () => {
-    const o = await cacheableOrigin(closers);
-    const proxy = await create({ directives: ['http_access deny all'] }, [o.port]);
-    const port = await started(proxy, closers);
-    const a = agent(closers, false);
-    expect((await get(port, a)).status).toBe(403);
-    expect(o.reqPorts).toHaveLength(0);
-    expect(proxy.config).toContain('http_access deny all');
-  });
+  it.skipIf(!installed)(
+    "directives reach the config Squid runs, ahead of the lab's access rules: http_access deny all → 403 without the origin",
+    async () => {
+      const o = await cacheableOrigin(closers);
+      const proxy = await create({ directives: ['http_access deny all'] }, [o.port]);
+      const port = await started(proxy, closers);
+      const a = agent(closers, false);
+      expect((await get(port, a)).status).toBe(403);
+      expect(o.reqPorts).toHaveLength(0);
+      expect(proxy.config).toContain('http_access deny all');
+    },
+  );
 
   it.skipIf(!installed)('close() stops the child, frees the port and removes the temp dir; twice is fine', async () => {
     const o = await cacheableOrigin(closers);

@@ -108,13 +108,19 @@ describe('proxy kind undici-proxy (a node:http proxy on undici Pool)', () => {
 
   // Timing: 100ms knobs against a 300ms pause (undici's defaults are 4s and 3s here).
   it('keepAliveTimeout (origin gives no hint): an idle pooled socket is closed after it', async () => {
-    for (const [knobs, conns] of [[{ keepAliveTimeout: 100 }, 2], [{}, 1]] as const) {
+    for (const [knobs, conns] of [
+      [{ keepAliveTimeout: 100 }, 2],
+      [{}, 1],
+    ] as const) {
       expect(await twoRequests(knobs, 0, 300), JSON.stringify(knobs)).toHaveLength(conns);
     }
   });
 
   it("keepAliveMaxTimeout caps the origin's hint (timeout=5)", async () => {
-    for (const [knobs, conns] of [[{ keepAliveMaxTimeout: 100 }, 2], [{}, 1]] as const) {
+    for (const [knobs, conns] of [
+      [{ keepAliveMaxTimeout: 100 }, 2],
+      [{}, 1],
+    ] as const) {
       expect(await twoRequests(knobs, 5000, 300), JSON.stringify(knobs)).toHaveLength(conns);
     }
   });
@@ -122,7 +128,8 @@ describe('proxy kind undici-proxy (a node:http proxy on undici Pool)', () => {
   it('no retry: a GET whose pooled connection drops unanswered gets 502, and no second connection is tried', async () => {
     let served = 0;
     const o = await origin(closers, (req, res) => {
-      if (++served === 2) req.socket.destroy(); // the reused connection dies under the second request
+      if (++served === 2)
+        req.socket.destroy(); // the reused connection dies under the second request
       else res.end('ok');
     });
     const { port } = await start({}, o.port);

@@ -2,7 +2,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { varnish } from '../src/kinds/varnish.js';
 import { agent, idleClient } from './helpers/peer-client.js';
 import { cacheableOrigin } from './helpers/peer-origin.js';
-import { closeAll, expectCleanClose, expectPeerMissing, get, peerComponent, started, until, type Closers } from './helpers/real-proxy-fixture.js';
+import {
+  closeAll,
+  expectCleanClose,
+  expectPeerMissing,
+  get,
+  peerComponent,
+  started,
+  until,
+  type Closers,
+} from './helpers/real-proxy-fixture.js';
 
 // These run the real Varnish; where it is absent only the missing-peer test runs.
 // Built from the component itself (as peerKind() does from the registry).
@@ -40,15 +49,18 @@ describe('proxy kind varnish (the real Varnish)', () => {
   });
 
   // Timing: Varnish closes the idle connection about 1 s after the reply; its default would keep it 60 s.
-  it.skipIf(!installed)('poolIdleTimeout 1s (backend_idle_timeout): the idle origin connection is closed, the next request opens one', async () => {
-    const o = await cacheableOrigin(closers);
-    const port = await started(await create({ poolIdleTimeout: 1000 }, [o.port]), closers);
-    const keep = agent(closers, true);
-    const first = Number((await get(port, keep)).body);
-    expect(await until(() => o.closed.includes(first), 4000)).toBe(true);
-    const second = Number((await get(port, keep)).body);
-    expect(second).not.toBe(first);
-  });
+  it.skipIf(!installed)(
+    'poolIdleTimeout 1s (backend_idle_timeout): the idle origin connection is closed, the next request opens one',
+    async () => {
+      const o = await cacheableOrigin(closers);
+      const port = await started(await create({ poolIdleTimeout: 1000 }, [o.port]), closers);
+      const keep = agent(closers, true);
+      const first = Number((await get(port, keep)).body);
+      expect(await until(() => o.closed.includes(first), 4000)).toBe(true);
+      const second = Number((await get(port, keep)).body);
+      expect(second).not.toBe(first);
+    },
+  );
 
   // Timing: about 0.5 s; Varnish's default timeout_idle is 5 s, beyond the 3 s allowed here.
   it.skipIf(!installed)('keepAliveTimeout 500ms (timeout_idle): an idle client connection is closed', async () => {

@@ -9,7 +9,9 @@ describe('the HTML report: port chains and distinct ports per hop', () => {
     const direct = fixtureDoc('pool-head-of-line');
     const html = buildReport([...viewsOf(l4), ...viewsOf(direct)], { generatedAt: 'fixed' });
     // Distinct ports per hop: 5 client, 5 upstream, 5 origin for the pipe; a direct run has no upstream column value.
-    expect(html).toContain('<tr><td>keepalive-pipe-l4</td><td class="num">5</td><td class="num">5</td><td class="num">5</td><td class="num">20</td></tr>');
+    expect(html).toContain(
+      '<tr><td>keepalive-pipe-l4</td><td class="num">5</td><td class="num">5</td><td class="num">5</td><td class="num">20</td></tr>',
+    );
     // Request 1's chain, read from the fixture's own record: three hops for the pipe.
     const r1 = l4.requests[0];
     expect(html).toContain(`<td class="mono">${r1?.clientPort} → ${r1?.upstreamPort} → ${r1?.originPort}</td>`);

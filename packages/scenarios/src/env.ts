@@ -9,9 +9,7 @@ export interface RunEnv {
   lab: string;
 }
 
-const labVersion: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+const labVersion: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Where a result was made: figures only mean something next to this. */
 export function runEnv(): RunEnv {

@@ -14,7 +14,10 @@ const TERM = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$/;
 export function resolveExpected(value: ExpectedValue, scenario: unknown): { value: number } | { error: string } {
   if (typeof value === 'number') return { value };
   const parts = value.trim().split(/\s*([+\-*/])\s*/);
-  if (parts.length % 2 === 0 || parts.some((p) => p === '')) return { error: `expected a number, a duration or a formula like "client.requests / client.maxSockets", found ${JSON.stringify(value)}` };
+  if (parts.length % 2 === 0 || parts.some((p) => p === ''))
+    return {
+      error: `expected a number, a duration or a formula like "client.requests / client.maxSockets", found ${JSON.stringify(value)}`,
+    };
   // Terms at even indexes, operators at odd ones.
   const sums: number[] = [];
   const signs: number[] = [1];

@@ -30,7 +30,7 @@ export function idleChain(s: Scenario): { hops: IdleHop[]; links: IdleLink[] } {
   const origin = s.origins[0];
   // Node's Agent (both client engines alike) keeps an idle socket until the server closes it.
   const hops: IdleHop[] = [{ name: 'client', clientSide: null, upstream: Infinity, note: "Node's Agent: until the server closes" }];
-  const hint = origin && origin.keepAlive && origin.keepAliveHint ? Math.floor(origin.keepAliveTimeout / 1000) * 1000 : null;
+  const hint = origin?.keepAlive && origin.keepAliveHint ? Math.floor(origin.keepAliveTimeout / 1000) * 1000 : null;
   const chain = chainOf(s);
   chain.forEach((p, i) => {
     const { kind, ...knobs } = p;
@@ -50,7 +50,9 @@ export function idleChain(s: Scenario): { hops: IdleHop[]; links: IdleLink[] } {
       name: 'origin',
       clientSide: origin.keepAlive ? origin.keepAliveTimeout + (origin.idleCloseBuffer ?? NODE_IDLE_CLOSE_BUFFER_MS) : 0,
       upstream: null,
-      note: origin.keepAlive ? `keepAliveTimeout ${origin.keepAliveTimeout} ms + ${origin.idleCloseBuffer ?? NODE_IDLE_CLOSE_BUFFER_MS} ms` : 'closes after every response',
+      note: origin.keepAlive
+        ? `keepAliveTimeout ${origin.keepAliveTimeout} ms + ${origin.idleCloseBuffer ?? NODE_IDLE_CLOSE_BUFFER_MS} ms`
+        : 'closes after every response',
     });
   }
   const links: IdleLink[] = [];

@@ -1,5 +1,23 @@
-export { scenarioSchema, chainOf, type Scenario, type OriginSpec, type ProxySpec, type ClientSpec, type Expectation, type VariantSpec, type Observation } from './schema.js';
-export { BUILTIN_SCENARIO_DIR, findScenario, listScenarioFiles, loadScenario, scenarioRuns, type LoadedScenario, type ScenarioRun } from './loader.js';
+export {
+  scenarioSchema,
+  chainOf,
+  type Scenario,
+  type OriginSpec,
+  type ProxySpec,
+  type ClientSpec,
+  type Expectation,
+  type VariantSpec,
+  type Observation,
+} from './schema.js';
+export {
+  BUILTIN_SCENARIO_DIR,
+  findScenario,
+  listScenarioFiles,
+  loadScenario,
+  scenarioRuns,
+  type LoadedScenario,
+  type ScenarioRun,
+} from './loader.js';
 export { parseOverride, applyOverride, type Override } from './overrides.js';
 export { joinRecords } from './join.js';
 export { computeMetrics, type Metrics, type MetricInput } from './metrics.js';
@@ -12,7 +30,19 @@ export { runEnv, type RunEnv } from './env.js';
 export { percentile, batchesOf } from './stats.js';
 export { NODE_IDLE_CLOSE_BUFFER_MS, waitingFor } from './waiting-for.js';
 export { scenarioThrough } from './loader.js';
-export { runMatrix, observedRuns, cellOf, failureNote, MATRIX_SCHEMA, type MatrixDocument, type MatrixRow, type MatrixCell, type MatrixKind, type MatrixRun, type MatrixProgress } from './matrix.js';
+export {
+  runMatrix,
+  observedRuns,
+  cellOf,
+  failureNote,
+  MATRIX_SCHEMA,
+  type MatrixDocument,
+  type MatrixRow,
+  type MatrixCell,
+  type MatrixKind,
+  type MatrixRun,
+  type MatrixProgress,
+} from './matrix.js';
 export { whyUnobservable } from './observability.js';
 export type { PeerRecord } from './topology.js';
 export { METRICS, METRIC_NAMES, isKnownMetric, type MetricEntry } from './metric-catalogue.js';

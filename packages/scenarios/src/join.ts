@@ -21,9 +21,12 @@ export function joinRecords(client: ClientRecord[], events: LabEvent[], chain: r
   /** Per hop name, per client connection: the port it was accepted from. */
   const accepted = new Map<string, Map<number, number | null>>();
   for (const e of events) {
-    if (e.source === 'origin' && e.event === 'request' && e.id !== null) atOrigin.set(e.id, e); // the last attempt is the one answered
-    else if (e.source === 'proxy' && e.event === 'forward' && e.id !== null) (forwarded.get(e.proxy) ?? forwarded.set(e.proxy, new Map()).get(e.proxy))?.set(e.id, e);
-    else if (e.source === 'proxy' && e.event === 'client-open') (accepted.get(e.proxy) ?? accepted.set(e.proxy, new Map()).get(e.proxy))?.set(e.clientConn, e.clientPort);
+    if (e.source === 'origin' && e.event === 'request' && e.id !== null)
+      atOrigin.set(e.id, e); // the last attempt is the one answered
+    else if (e.source === 'proxy' && e.event === 'forward' && e.id !== null)
+      (forwarded.get(e.proxy) ?? forwarded.set(e.proxy, new Map()).get(e.proxy))?.set(e.id, e);
+    else if (e.source === 'proxy' && e.event === 'client-open')
+      (accepted.get(e.proxy) ?? accepted.set(e.proxy, new Map()).get(e.proxy))?.set(e.clientConn, e.clientPort);
   }
   return client.map((c) => {
     const o = atOrigin.get(c.id);

@@ -69,7 +69,12 @@ export async function loadScenario(file: string, sets: string[] = []): Promise<R
   }
   const raw: unknown = doc.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return fail(new LabError('LAB_ERR_SCENARIO_INVALID', `${file}: expected a mapping at the top level (name:, title:, ...)`, { file, expected: 'a mapping' }));
+    return fail(
+      new LabError('LAB_ERR_SCENARIO_INVALID', `${file}: expected a mapping at the top level (name:, title:, ...)`, {
+        file,
+        expected: 'a mapping',
+      }),
+    );
   }
   const overrides: Override[] = [];
   for (const s of sets) {
@@ -169,14 +174,27 @@ function checkBounds(s: Scenario, file: string): Result<Scenario, LabError> {
       if (!isKnownMetric(metric)) {
         const guess = closest(metric, new Set(METRIC_NAMES));
         const expected = `a metric of docs/reference.md${guess ? ` (did you mean "${guess}"?)` : ''}`;
-        return fail(new LabError('LAB_ERR_SCENARIO_INVALID', `${file}: ${at}.${i}.metric: expected ${expected}, found ${JSON.stringify(metric)}`, { file, path: `${at}.${i}.metric`, expected, found: metric }));
+        return fail(
+          new LabError('LAB_ERR_SCENARIO_INVALID', `${file}: ${at}.${i}.metric: expected ${expected}, found ${JSON.stringify(metric)}`, {
+            file,
+            path: `${at}.${i}.metric`,
+            expected,
+            found: metric,
+          }),
+        );
       }
       for (const op of ['equals', 'atLeast', 'atMost'] as const) {
         const bound = e[op];
         if (bound === undefined) continue;
         const r = resolveExpected(bound, s);
         if ('error' in r) {
-          return fail(new LabError('LAB_ERR_SCENARIO_INVALID', `${file}: ${at}.${i}.${op}: ${r.error}`, { file, path: `${at}.${i}.${op}`, expected: 'a number, a duration or a scenario field' }));
+          return fail(
+            new LabError('LAB_ERR_SCENARIO_INVALID', `${file}: ${at}.${i}.${op}: ${r.error}`, {
+              file,
+              path: `${at}.${i}.${op}`,
+              expected: 'a number, a duration or a scenario field',
+            }),
+          );
         }
       }
     }

@@ -93,7 +93,11 @@ export function observedRuns(loaded: LoadedScenario): (VariantSpec | null)[] {
  * installed gets a column of its install line; a run that fails gets its
  * error in its cells, and the rest goes on.
  */
-export async function runMatrix(scenarios: LoadedScenario[], kinds: string[], onProgress?: (p: MatrixProgress) => void): Promise<MatrixDocument> {
+export async function runMatrix(
+  scenarios: LoadedScenario[],
+  kinds: string[],
+  onProgress?: (p: MatrixProgress) => void,
+): Promise<MatrixDocument> {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const columns: MatrixKind[] = await Promise.all(
@@ -114,28 +118,47 @@ export async function runMatrix(scenarios: LoadedScenario[], kinds: string[], on
     const cells: MatrixCell[][] = observe.map(() => []);
     for (const col of columns) {
       if (col.missing !== null) {
-        for (const list of cells) list.push({ kind: col.kind, run: null, value: null, pass: null, state: 'not installed', note: 'not installed' });
+        for (const list of cells)
+          list.push({ kind: col.kind, run: null, value: null, pass: null, state: 'not installed', note: 'not installed' });
         continue;
       }
       onProgress?.({ done, total, scenario: name, variant: variant?.name ?? null, kind: col.kind });
       const { run, scenario } = await runOne(loaded, variant, col.kind);
       done++;
       runs.push(run);
-      observe.forEach((o, i) => cells[i]?.push(cellOf(o, run, runs.length - 1, scenario)));
+      observe.forEach((o, i) => {
+        cells[i]?.push(cellOf(o, run, runs.length - 1, scenario));
+      });
     }
-    observe.forEach((o, i) => rows.push({ scenario: name, variant: variant?.name ?? null, metric: o.metric, label: o.label, bound: boundText(o), cells: cells[i] ?? [] }));
+    observe.forEach((o, i) => {
+      rows.push({
+        scenario: name,
+        variant: variant?.name ?? null,
+        metric: o.metric,
+        label: o.label,
+        bound: boundText(o),
+        cells: cells[i] ?? [],
+      });
+    });
   }
   return { schema: MATRIX_SCHEMA, startedAt, durationMs: performance.now() - t0, env: runEnv(), kinds: columns, rows, runs };
 }
 
-async function runOne(loaded: LoadedScenario, variant: VariantSpec | null, kind: string): Promise<{ run: MatrixRun; scenario: Scenario | null }> {
+async function runOne(
+  loaded: LoadedScenario,
+  variant: VariantSpec | null,
+  kind: string,
+): Promise<{ run: MatrixRun; scenario: Scenario | null }> {
   const base = { scenario: loaded.scenario.name, variant: variant?.name ?? null, kind };
   const empty = { durationMs: 0, metrics: {}, requests: [], events: [], peers: [] };
   const s = scenarioThrough(loaded, variant, kind);
   if (!s.ok) return { run: { ...base, ...empty, error: s.error.message }, scenario: null };
   try {
     const o = await runScenario(s.value);
-    return { run: { ...base, error: null, durationMs: o.durationMs, metrics: o.metrics, requests: o.requests, events: o.events, peers: o.peers }, scenario: s.value };
+    return {
+      run: { ...base, error: null, durationMs: o.durationMs, metrics: o.metrics, requests: o.requests, events: o.events, peers: o.peers },
+      scenario: s.value,
+    };
   } catch (err) {
     if (!(err instanceof LabError)) throw err;
     return { run: { ...base, ...empty, error: err.message }, scenario: s.value };
@@ -156,11 +179,14 @@ function boundText(o: Observation): string | null {
 /** A cell: the metric's value in that run, ✓/✗ against the row's bound, and what the client got when it failed. */
 export function cellOf(o: Observation, run: MatrixRun, index: number, scenario: Scenario | null): MatrixCell {
   const at = { kind: run.kind, run: index };
-  if (run.error !== null || scenario === null) return { ...at, value: null, pass: null, state: 'did not run', note: `did not run: ${run.error ?? 'unknown'}` };
+  if (run.error !== null || scenario === null)
+    return { ...at, value: null, pass: null, state: 'did not run', note: `did not run: ${run.error ?? 'unknown'}` };
   const value = run.metrics[o.metric] ?? null;
   if (value === null) {
     const why = whyUnobservable(o.metric, scenario);
-    return why === null ? { ...at, value, pass: null, state: 'missing', note: 'missing' } : { ...at, value, pass: null, state: 'n/a', note: `n/a: ${why}` };
+    return why === null
+      ? { ...at, value, pass: null, state: 'missing', note: 'missing' }
+      : { ...at, value, pass: null, state: 'n/a', note: `n/a: ${why}` };
   }
   let pass: boolean | null = null;
   for (const [op] of OPS) {

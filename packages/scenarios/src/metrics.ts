@@ -78,7 +78,8 @@ export function computeMetrics(input: MetricInput): Metrics {
       forwards++;
       if (e.reused) reuses++;
       if (e.attempt > 1) retries++;
-    } else if (e.event === 'reject' && (e.status === 502 || e.status === 504)) upstreamErrors.set(e.why, (upstreamErrors.get(e.why) ?? 0) + 1);
+    } else if (e.event === 'reject' && (e.status === 502 || e.status === 504))
+      upstreamErrors.set(e.why, (upstreamErrors.get(e.why) ?? 0) + 1);
   }
   const originSeen = events.some((e) => e.source === 'origin');
   // Unknown is absent, not 0: a client alone in front of a non-lab server sees no origin ports.
@@ -112,7 +113,14 @@ export function computeMetrics(input: MetricInput): Metrics {
     // Like errors.<CODE>: present only for a code that occurred.
     for (const [code, n] of upstreamErrors) m[`proxy.own.upstreamErrors.${code}`] = n;
   }
-  Object.assign(m, raceMetrics(requests, events, input.closeWindow ?? events.some((e) => e.source === 'origin' && e.event === 'fault' && e.fault === 'closeWindow-open')));
+  Object.assign(
+    m,
+    raceMetrics(
+      requests,
+      events,
+      input.closeWindow ?? events.some((e) => e.source === 'origin' && e.event === 'fault' && e.fault === 'closeWindow-open'),
+    ),
+  );
   Object.assign(m, endMetrics(requests, events, input.hasProxy ?? anyProxy, input.originNames ?? []));
 
   // Latency is the time to a response; a request that ended in a socket error has none.
@@ -126,7 +134,10 @@ export function computeMetrics(input: MetricInput): Metrics {
   if (p99 !== null) m['latency.p99'] = round(p99);
   if (latencies.length > 0) m['latency.max'] = round(latencies[latencies.length - 1] ?? 0);
   m.duration = round(input.durationMs);
-  m.batches = batchesOf(answered.map((r) => r.end).sort((a, b) => a - b), input.batchGap).length;
+  m.batches = batchesOf(
+    answered.map((r) => r.end).sort((a, b) => a - b),
+    input.batchGap,
+  ).length;
   const tw = input.timeWait;
   if (typeof tw === 'number') m.timeWait = tw;
   else if (tw !== undefined && tw !== null) {

@@ -111,8 +111,10 @@ async function probe(): Promise<NamespaceSupport> {
   if (r.spawnError !== null) return { ok: false, why: `\`unshare\` could not be started (${r.spawnError})` };
   if (r.code === 0) return { ok: true };
   const said = r.stderr.trim().split('\n')[0] ?? '';
-  if (/execute ip|ip: not found|No such file/.test(said)) return { ok: false, why: '`ip` (iproute2) is not installed: the namespace\'s loopback cannot be brought up' };
-  if (/not permitted|EPERM|Permission denied/i.test(said)) return { ok: false, why: `\`unshare -rn\` is not permitted for this user (${said}): user namespaces are off or restricted` };
+  if (/execute ip|ip: not found|No such file/.test(said))
+    return { ok: false, why: "`ip` (iproute2) is not installed: the namespace's loopback cannot be brought up" };
+  if (/not permitted|EPERM|Permission denied/i.test(said))
+    return { ok: false, why: `\`unshare -rn\` is not permitted for this user (${said}): user namespaces are off or restricted` };
   return { ok: false, why: `\`unshare -rn\` failed (${said || `exit code ${r.code}`})` };
 }
 
@@ -134,7 +136,11 @@ export async function runInNamespace(
     // One namespace for the whole scenario: a variant cannot have another.
     if (JSON.stringify(r.scenario.network) !== JSON.stringify(s.network)) {
       const where = `variant ${r.variant?.name ?? '?'}`;
-      throw new LabError('LAB_ERR_SCENARIO_INVALID', `${loaded.file}: ${where} sets network.*: every variant runs in the scenario's one namespace, set network: at the top`, { file: loaded.file, path: 'variants', found: where });
+      throw new LabError(
+        'LAB_ERR_SCENARIO_INVALID',
+        `${loaded.file}: ${where} sets network.*: every variant runs in the scenario's one namespace, set network: at the top`,
+        { file: loaded.file, path: 'variants', found: where },
+      );
     }
   }
   let why: string;
@@ -171,7 +177,8 @@ export function extrapolate(host: [number, number] | null, wanted: [number, numb
   // Rounded down: the rate a range sustains, not one that already runs out.
   const rate = (n: number) => Math.floor(n / TIME_WAIT_SECONDS);
   const inNs = `the namespace would have had ${per(wanted)} ports (≈ ${rate(per(wanted))} new connections/s)`;
-  if (host === null) return `Each connection closed first by its connecting side holds its port for ${TIME_WAIT_SECONDS} s (Linux); ${inNs}.`;
+  if (host === null)
+    return `Each connection closed first by its connecting side holds its port for ${TIME_WAIT_SECONDS} s (Linux); ${inNs}.`;
   const n = per(host);
   return (
     `This host's range ${host[0]}–${host[1]} is ${n.toLocaleString('en-US')} ports; each connection closed first by its connecting side holds its port ` +
@@ -206,7 +213,10 @@ export function setUpNamespace(range: [number, number] | null): [number, number]
     }
   };
   step('ip link set lo up', () => execFileSync('ip', ['link', 'set', 'lo', 'up'], { stdio: ['ignore', 'ignore', 'pipe'] }));
-  if (range !== null) step(`ip_local_port_range ${range[0]} ${range[1]}`, () => writeFileSync('/proc/sys/net/ipv4/ip_local_port_range', `${range[0]} ${range[1]}`));
+  if (range !== null)
+    step(`ip_local_port_range ${range[0]} ${range[1]}`, () =>
+      writeFileSync('/proc/sys/net/ipv4/ip_local_port_range', `${range[0]} ${range[1]}`),
+    );
   step('tcp_tw_reuse 0', () => writeFileSync('/proc/sys/net/ipv4/tcp_tw_reuse', '0'));
   return parseRange(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'));
 }
@@ -233,7 +243,13 @@ async function inChild(req: NamespaceRequest, name: string): Promise<NamespaceRe
     child.once('error', (error) => resolve({ code: null, signal: null, error }));
     child.once('close', (code, signal) => resolve({ code, signal, error: null }));
   });
-  if (ended.error !== null) throw new LabError('LAB_ERR_RUN_FAILED', `${name}: could not start its network namespace: ${ended.error.message}`, {}, { cause: ended.error });
+  if (ended.error !== null)
+    throw new LabError(
+      'LAB_ERR_RUN_FAILED',
+      `${name}: could not start its network namespace: ${ended.error.message}`,
+      {},
+      { cause: ended.error },
+    );
   const lines = Buffer.concat(out).toString('utf8').trim().split('\n');
   try {
     const reply = JSON.parse(lines[lines.length - 1] ?? '') as NamespaceReply;
@@ -242,7 +258,10 @@ async function inChild(req: NamespaceRequest, name: string): Promise<NamespaceRe
     // Not a reply: the child died first (said below with its exit and stderr).
   }
   const how = ended.signal !== null ? `killed by ${ended.signal}` : `exit code ${ended.code}`;
-  throw new LabError('LAB_ERR_RUN_FAILED', `${name}: the run in its network namespace ended without a result (${how})${tail.trim() ? `: ${tail.trim().split('\n').slice(-3).join(' | ')}` : ''}`);
+  throw new LabError(
+    'LAB_ERR_RUN_FAILED',
+    `${name}: the run in its network namespace ended without a result (${how})${tail.trim() ? `: ${tail.trim().split('\n').slice(-3).join(' | ')}` : ''}`,
+  );
 }
 
 /** A command's exit code and stderr, or why it could not start. */

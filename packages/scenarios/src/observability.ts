@@ -14,7 +14,8 @@ export function whyUnobservable(metric: string, s: Scenario): string | null {
     if (kind === null) return 'no proxy in this run';
     if (!metric.startsWith('proxy.own.')) return null;
     const c = findProxyComponent(kind);
-    if (c?.source !== 'lab') return `proxy kind ${kind} keeps no counts the lab can read (${metric.replace('.own', '')} is derived from both ends)`;
+    if (c?.source !== 'lab')
+      return `proxy kind ${kind} keeps no counts the lab can read (${metric.replace('.own', '')} is derived from both ends)`;
     if (c.layer === 'l4' && /\.(retries|upstreamReuses)$/.test(metric)) return `proxy kind ${kind} forwards bytes, not requests`;
     return null;
   }

@@ -26,7 +26,14 @@ export function parseOverride(text: string): Result<Override, LabError> {
   try {
     value = rawValue === '' ? '' : parseYamlValue(rawValue);
   } catch (err) {
-    return fail(new LabError('LAB_ERR_BAD_OVERRIDE', `--set ${text}: the value is not valid YAML`, { path: rawPath, found: rawValue }, { cause: err }));
+    return fail(
+      new LabError(
+        'LAB_ERR_BAD_OVERRIDE',
+        `--set ${text}: the value is not valid YAML`,
+        { path: rawPath, found: rawValue },
+        { cause: err },
+      ),
+    );
   }
   return ok({ path: rawPath.split('.'), value, text });
 }
@@ -49,9 +56,13 @@ export function applyOverride(doc: Record<string, unknown>, o: Override): Result
       const max = Math.max(0, node.length - 1);
       if (!/^\d+$/.test(key) || (idx > max && !(node.length === 0 && idx === 0))) {
         return fail(
-          new LabError('LAB_ERR_BAD_OVERRIDE', `--set ${o.text}: ${o.path.slice(0, i).join('.')} ${node.length === 0 ? 'is not in the file (its default has one element)' : `is a list of ${node.length}`}; expected an index from 0 to ${max}`, {
-            path: o.path.join('.'),
-          }),
+          new LabError(
+            'LAB_ERR_BAD_OVERRIDE',
+            `--set ${o.text}: ${o.path.slice(0, i).join('.')} ${node.length === 0 ? 'is not in the file (its default has one element)' : `is a list of ${node.length}`}; expected an index from 0 to ${max}`,
+            {
+              path: o.path.join('.'),
+            },
+          ),
         );
       }
       if (last) node[idx] = o.value;
@@ -62,9 +73,13 @@ export function applyOverride(doc: Record<string, unknown>, o: Override): Result
       else node = obj[key] ??= nextIsIndex ? [] : {};
     } else {
       return fail(
-        new LabError('LAB_ERR_BAD_OVERRIDE', `--set ${o.text}: ${o.path.slice(0, i).join('.')} is a ${typeof node}, not an object or list`, {
-          path: o.path.join('.'),
-        }),
+        new LabError(
+          'LAB_ERR_BAD_OVERRIDE',
+          `--set ${o.text}: ${o.path.slice(0, i).join('.')} is a ${typeof node}, not an object or list`,
+          {
+            path: o.path.join('.'),
+          },
+        ),
       );
     }
   }

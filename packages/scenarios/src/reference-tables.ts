@@ -13,7 +13,13 @@ const esc = (s: string): string => s.replace(/\|/g, '\\|');
 
 export function kindsTable(): string {
   const rows = PROXY_COMPONENTS.map((c) => {
-    const peer = c.peer ? `Debian \`${c.peer.debianPackage}\` (\`${c.peer.envVar}\` picks a binary)` : c.source === 'npm' ? 'npm dependency' : c.source === 'user' ? 'you run it' : 'the lab';
+    const peer = c.peer
+      ? `Debian \`${c.peer.debianPackage}\` (\`${c.peer.envVar}\` picks a binary)`
+      : c.source === 'npm'
+        ? 'npm dependency'
+        : c.source === 'user'
+          ? 'you run it'
+          : 'the lab';
     const knobs = Object.entries(c.knobs as Record<string, ZodTypeAny>)
       .map(([k, t]) => `\`${k}\`${t.description ? `: ${esc(t.description)}` : ''}`)
       .join('<br>');
@@ -31,8 +37,11 @@ export function metricsTable(): string {
 /** The page with each generated section replaced between `<!-- generated:NAME -->` and `<!-- /generated -->`. */
 export function withGeneratedSections(page: string): string {
   const sections: Record<string, string> = { kinds: kindsTable(), metrics: metricsTable() };
-  return page.replace(/(<!-- generated:([a-z]+) -->)[\s\S]*?(<!-- \/generated -->)/g, (whole, open: string, name: string, close: string) => {
-    const body = sections[name];
-    return body === undefined ? whole : `${open}\n${body}\n${close}`;
-  });
+  return page.replace(
+    /(<!-- generated:([a-z]+) -->)[\s\S]*?(<!-- \/generated -->)/g,
+    (whole, open: string, name: string, close: string) => {
+      const body = sections[name];
+      return body === undefined ? whole : `${open}\n${body}\n${close}`;
+    },
+  );
 }

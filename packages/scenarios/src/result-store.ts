@@ -30,12 +30,18 @@ export async function loadResult(ref: string, dir: string): Promise<Result<{ fil
       if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return [] as string[];
       throw err;
     });
-    const latest = names.filter((n) => n.endsWith('.json')).sort().pop();
+    const latest = names
+      .filter((n) => n.endsWith('.json'))
+      .sort()
+      .pop();
     if (!latest) {
       const entries = await readdir(dir, { withFileTypes: true }).catch(() => []); // no results folder yet: nothing is known
       const known = entries.filter((e) => e.isDirectory()).map((e) => e.name);
       return fail(
-        new LabError('LAB_ERR_RESULT_NOT_FOUND', `no saved result for "${ref}" in ${dir} (run \`lab run ${ref}\` first)`, { found: ref, known }),
+        new LabError('LAB_ERR_RESULT_NOT_FOUND', `no saved result for "${ref}" in ${dir} (run \`lab run ${ref}\` first)`, {
+          found: ref,
+          known,
+        }),
       );
     }
     file = join(folder, latest);
@@ -44,16 +50,33 @@ export async function loadResult(ref: string, dir: string): Promise<Result<{ fil
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    return fail(new LabError('LAB_ERR_RESULT_NOT_FOUND', `${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file }, { cause: err }));
+    return fail(
+      new LabError(
+        'LAB_ERR_RESULT_NOT_FOUND',
+        `${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        { file },
+        { cause: err },
+      ),
+    );
   }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    return fail(new LabError('LAB_ERR_RESULT_INVALID', `${file}: not JSON (${(err as Error).message})`, { file, expected: 'a JSON result file' }, { cause: err }));
+    return fail(
+      new LabError(
+        'LAB_ERR_RESULT_INVALID',
+        `${file}: not JSON (${(err as Error).message})`,
+        { file, expected: 'a JSON result file' },
+        { cause: err },
+      ),
+    );
   }
   const problem = checkShape(doc);
-  if (problem) return fail(new LabError('LAB_ERR_RESULT_INVALID', `${file}: not a keepalive-lab result: ${problem}`, { file, expected: RESULT_SCHEMA }));
+  if (problem)
+    return fail(
+      new LabError('LAB_ERR_RESULT_INVALID', `${file}: not a keepalive-lab result: ${problem}`, { file, expected: RESULT_SCHEMA }),
+    );
   return ok({ file, doc: doc as ResultDocument });
 }
 
@@ -63,7 +86,8 @@ function checkShape(doc: unknown): string | null {
   const d = doc as Record<string, unknown>;
   if (d.schema !== RESULT_SCHEMA) return `expected "schema": "${RESULT_SCHEMA}", found ${JSON.stringify(d.schema)}`;
   for (const k of ['requests', 'events', 'expectations'] as const) if (!Array.isArray(d[k])) return `expected "${k}" to be a list`;
-  for (const k of ['scenario', 'metrics', 'env'] as const) if (d[k] === null || typeof d[k] !== 'object') return `expected "${k}" to be an object`;
+  for (const k of ['scenario', 'metrics', 'env'] as const)
+    if (d[k] === null || typeof d[k] !== 'object') return `expected "${k}" to be an object`;
   if (d.verdict !== 'reproduced' && d.verdict !== 'not-reproduced') return `expected "verdict" reproduced or not-reproduced`;
   return null;
 }
@@ -83,19 +107,47 @@ export async function loadMatrix(ref: string | null, dir: string): Promise<Resul
   if (ref !== null) file = isAbsolute(ref) ? ref : resolve(ref);
   else {
     const names = await readdir(join(dir, 'matrix')).catch(() => [] as string[]); // no matrix saved yet
-    const latest = names.filter((n) => n.endsWith('.json')).sort().pop();
-    if (!latest) return fail(new LabError('LAB_ERR_RESULT_NOT_FOUND', `no saved matrix in ${join(dir, 'matrix')} (run \`lab matrix\` first)`, { found: 'matrix' }));
+    const latest = names
+      .filter((n) => n.endsWith('.json'))
+      .sort()
+      .pop();
+    if (!latest)
+      return fail(
+        new LabError('LAB_ERR_RESULT_NOT_FOUND', `no saved matrix in ${join(dir, 'matrix')} (run \`lab matrix\` first)`, {
+          found: 'matrix',
+        }),
+      );
     file = join(dir, 'matrix', latest);
   }
   let doc: unknown;
   try {
     doc = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
-    return fail(new LabError('LAB_ERR_RESULT_INVALID', `${file}: not a readable JSON matrix (${(err as Error).message})`, { file, expected: MATRIX_SCHEMA }, { cause: err }));
+    return fail(
+      new LabError(
+        'LAB_ERR_RESULT_INVALID',
+        `${file}: not a readable JSON matrix (${(err as Error).message})`,
+        { file, expected: MATRIX_SCHEMA },
+        { cause: err },
+      ),
+    );
   }
   const d = doc as Partial<MatrixDocument> | null;
-  if (d === null || typeof d !== 'object' || d.schema !== MATRIX_SCHEMA || !Array.isArray(d.rows) || !Array.isArray(d.kinds) || !Array.isArray(d.runs)) {
-    return fail(new LabError('LAB_ERR_RESULT_INVALID', `${file}: not a keepalive-lab matrix: expected "schema": "${MATRIX_SCHEMA}" with kinds, rows and runs`, { file, expected: MATRIX_SCHEMA }));
+  if (
+    d === null ||
+    typeof d !== 'object' ||
+    d.schema !== MATRIX_SCHEMA ||
+    !Array.isArray(d.rows) ||
+    !Array.isArray(d.kinds) ||
+    !Array.isArray(d.runs)
+  ) {
+    return fail(
+      new LabError(
+        'LAB_ERR_RESULT_INVALID',
+        `${file}: not a keepalive-lab matrix: expected "schema": "${MATRIX_SCHEMA}" with kinds, rows and runs`,
+        { file, expected: MATRIX_SCHEMA },
+      ),
+    );
   }
   return ok({ file, doc: d as MatrixDocument });
 }

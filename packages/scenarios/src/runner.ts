@@ -54,7 +54,10 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
   let doneSoFar = 0;
   try {
     // The client connects to topology.url: the first proxy's listen port, or the origin's when direct.
-    const twPorts = { originPorts: topology.originPorts, proxyPort: chainOf(s).length > 0 ? Number(new URL(topology.url).port || 80) : null };
+    const twPorts = {
+      originPorts: topology.originPorts,
+      proxyPort: chainOf(s).length > 0 ? Number(new URL(topology.url).port || 80) : null,
+    };
     // TIME_WAITs already on these ports (an earlier run's) are not this run's.
     const twBefore = await snapshotTimeWait(twPorts);
     const ticker = progress
@@ -94,8 +97,15 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
   const chain = chainOf(s);
   const hasProxy = chain.length > 0;
   const names = hopNames(chain);
-  const requests = joinRecords(records, recorder.events, chain.map((p, i) => ({ kind: p.kind, name: names[i] ?? p.kind })));
-  joinPeerLogs(requests, peers.map((p) => p.log));
+  const requests = joinRecords(
+    records,
+    recorder.events,
+    chain.map((p, i) => ({ kind: p.kind, name: names[i] ?? p.kind })),
+  );
+  joinPeerLogs(
+    requests,
+    peers.map((p) => p.log),
+  );
   const metrics = computeMetrics({
     requests,
     events: recorder.events,
@@ -107,5 +117,13 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
     closeWindow: s.origins.some((o) => o.closeWindow > 0),
     ...(names[0] !== undefined ? { ownProxy: names[0] } : {}),
   });
-  return { peers, startedAt, requests, events: recorder.events, metrics, expectations: checkExpectations(s.expect, metrics, s), durationMs };
+  return {
+    peers,
+    startedAt,
+    requests,
+    events: recorder.events,
+    metrics,
+    expectations: checkExpectations(s.expect, metrics, s),
+    durationMs,
+  };
 }

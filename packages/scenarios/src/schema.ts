@@ -68,7 +68,10 @@ export const clientSchema = z
     concurrency: count(1).max(100_000).optional(), // default: all requests at once
     keepAlive: z.boolean().default(true),
     maxSockets: count(0).default(0), // 0 = unlimited (Node ≥ 0.12's default)
-    method: z.string().regex(/^[A-Z]+$/, 'an HTTP method in capitals').default('GET'),
+    method: z
+      .string()
+      .regex(/^[A-Z]+$/, 'an HTTP method in capitals')
+      .default('GET'),
     engine: z.enum(['agent', 'fast']).default('agent'),
     timeout: duration.default('60s'),
     /** Time between request starts, to spread a run over a fault. */
@@ -171,7 +174,10 @@ export const scenarioSchema = z
     variants: z.array(variantSchema).optional(),
   })
   .strict()
-  .refine((s) => s.proxy === undefined || s.proxies === undefined, { message: 'proxy: or proxies:, not both (proxy: is a chain of one)', path: ['proxies'] });
+  .refine((s) => s.proxy === undefined || s.proxies === undefined, {
+    message: 'proxy: or proxies:, not both (proxy: is a chain of one)',
+    path: ['proxies'],
+  });
 
 export type Scenario = z.output<typeof scenarioSchema>;
 export type OriginSpec = z.output<typeof originSchema>;

@@ -61,7 +61,12 @@ export async function startTopology(s: Scenario, recorder: Recorder): Promise<To
     const first = origins[0] as Endpoint; // the schema requires at least one origin
     let url = `http://${formatEndpoint(first)}${path}`;
     if (chain.some((p) => p.kind === 'external')) {
-      if (chain.length > 1) throw new LabError('LAB_ERR_USAGE', 'proxy kind external stands alone: the lab cannot point a proxy it does not start at another hop', { path: 'proxies', found: 'external' });
+      if (chain.length > 1)
+        throw new LabError(
+          'LAB_ERR_USAGE',
+          'proxy kind external stands alone: the lab cannot point a proxy it does not start at another hop',
+          { path: 'proxies', found: 'external' },
+        );
       url = String(chain[0]?.url);
     } else {
       // Started from the origin side: each proxy forwards to the one started before it, the last to the origins.
@@ -78,7 +83,12 @@ export async function startTopology(s: Scenario, recorder: Recorder): Promise<To
     }
     const peers = () =>
       Promise.all(
-        proxies.map(async ({ kind, proxy }) => ({ kind, version: await proxyComponent(kind).version(), config: proxy.config ?? null, log: proxy.log ?? '' })),
+        proxies.map(async ({ kind, proxy }) => ({
+          kind,
+          version: await proxyComponent(kind).version(),
+          config: proxy.config ?? null,
+          log: proxy.log ?? '',
+        })),
       );
     for (const o of originServers) await o.beginOutage();
     return { url, originPorts: origins.map((o) => o.port), peers, close };

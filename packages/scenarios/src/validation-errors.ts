@@ -13,7 +13,9 @@ export function issueToError(issue: ZodIssue, file: string, raw: unknown, overri
   const path = issue.path.join('.');
   // An unknown key's own path (`origin` at the top level): an override that put it there is to blame, not the file.
   const keyPath = issue.code === 'unrecognized_keys' ? [path, issue.keys[0] ?? ''].filter((p) => p !== '').join('.') : path;
-  const from = overrides.find((o) => keyPath.startsWith(o.path.join('.')) || o.path.join('.').startsWith(keyPath === '' ? '\u0000' : keyPath));
+  const from = overrides.find(
+    (o) => keyPath.startsWith(o.path.join('.')) || o.path.join('.').startsWith(keyPath === '' ? '\u0000' : keyPath),
+  );
   const where = from ? `${file}: --set ${from.text}` : file;
   let expected: string;
   let found = describe(valueAt(raw, issue.path));

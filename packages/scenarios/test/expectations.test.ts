@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { checkExpectations, scenarioSchema } from '../src/index.js';
 
-const scenario = scenarioSchema.parse({ name: 't', title: 'T', origins: [{ keepAliveTimeout: '2s' }], client: { requests: 20, maxSockets: 5 } });
+const scenario = scenarioSchema.parse({
+  name: 't',
+  title: 'T',
+  origins: [{ keepAliveTimeout: '2s' }],
+  client: { requests: 20, maxSockets: 5 },
+});
 
 describe('expectations', () => {
   it('resolves bounds written as scenario fields, so --set moves them', () => {

@@ -19,14 +19,23 @@ describe('the idle-timeout chain of a scenario', () => {
     const ignored = idleChain(scenario({ origins: [{ keepAliveTimeout: '2s' }], proxy: { kind: 'l7', keepAliveHint: false } }));
     expect(ignored.links[1]?.risky).toBe(true);
     // An origin that closes at its timeout (idleCloseBuffer 0) gives the pool less room.
-    const strict = idleChain(scenario({ origins: [{ keepAliveTimeout: '2s', idleCloseBuffer: '0ms' }], proxy: { kind: 'l7', poolIdleTimeout: '2500ms', keepAliveHint: false } }));
+    const strict = idleChain(
+      scenario({
+        origins: [{ keepAliveTimeout: '2s', idleCloseBuffer: '0ms' }],
+        proxy: { kind: 'l7', poolIdleTimeout: '2500ms', keepAliveHint: false },
+      }),
+    );
     expect(strict.hops.at(-1)?.clientSide).toBe(2_000);
     expect(strict.links[1]?.risky).toBe(true);
   });
 
   it('a chain: nginx (upstream pool 60 s) in front of l7 (client side 61 s) holds; reversed timeouts do not', () => {
     const ok = idleChain(scenario({ proxies: [{ kind: 'nginx' }, { kind: 'l7' }] }));
-    expect(ok.links.map((l) => `${l.front}→${l.back}:${String(l.risky)}`)).toEqual(['client→nginx:true', 'nginx→l7:false', 'l7→origin:false']);
+    expect(ok.links.map((l) => `${l.front}→${l.back}:${String(l.risky)}`)).toEqual([
+      'client→nginx:true',
+      'nginx→l7:false',
+      'l7→origin:false',
+    ]);
     const bad = idleChain(scenario({ proxies: [{ kind: 'nginx', keepaliveTimeout: '90s' }, { kind: 'l7' }] }));
     expect(bad.links[1]?.risky).toBe(true);
   });

@@ -9,7 +9,11 @@ describe('idle-race-l7: the idle-timeout race as a rule', () => {
     const doc = await runToDocument(loaded.value);
     const of = (v: string) => ({
       requests: doc.requests.filter((r) => r.variant === v),
-      dropped: new Set(doc.events.flatMap((e) => (e.variant === v && e.source === 'origin' && e.event === 'fault' && e.fault === 'closeWindow' && e.id !== null ? [e.id] : []))),
+      dropped: new Set(
+        doc.events.flatMap((e) =>
+          e.variant === v && e.source === 'origin' && e.event === 'fault' && e.fault === 'closeWindow' && e.id !== null ? [e.id] : [],
+        ),
+      ),
     });
     const race = of('race');
     expect(race.dropped.size).toBeGreaterThanOrEqual(1);
@@ -19,7 +23,12 @@ describe('idle-race-l7: the idle-timeout race as a rule', () => {
     }
     // Each drop met a connection idle past the origin's 1 s and inside its 500 ms window.
     expect(race.requests.filter((r) => r.status === 502)).toHaveLength(race.dropped.size);
-    for (const v of ['fixed-timeouts', 'fixed-hint', 'fixed-retry']) expect(of(v).requests.filter((r) => r.status !== 200).map((r) => r.id)).toEqual([]);
+    for (const v of ['fixed-timeouts', 'fixed-hint', 'fixed-retry'])
+      expect(
+        of(v)
+          .requests.filter((r) => r.status !== 200)
+          .map((r) => r.id),
+      ).toEqual([]);
     // The retry fix: the dropped GETs were sent again and answered.
     const retry = of('fixed-retry');
     expect(retry.dropped.size).toBeGreaterThanOrEqual(1);

@@ -54,7 +54,9 @@ describe('scenario files', () => {
 
   it('names an unknown key and suggests the near one', async () => {
     const { file, error } = await errorOf(good.replace('keepAliveTimeout', 'keepAliveTimout'));
-    expect(error.message).toBe(`${file}: origins.0.keepAliveTimout: expected a known key (did you mean "keepAliveTimeout"?), found unknown key "keepAliveTimout"`);
+    expect(error.message).toBe(
+      `${file}: origins.0.keepAliveTimout: expected a known key (did you mean "keepAliveTimeout"?), found unknown key "keepAliveTimout"`,
+    );
   });
 
   it('names a wrong type with what was expected and found', async () => {
@@ -75,18 +77,24 @@ describe('scenario files', () => {
   it('refuses an unknown proxy kind, listing the known ones', async () => {
     const { error } = await errorOf(`${good}proxy:\n  kind: l5\n`);
     expect(error.message).toContain(`proxy.kind: expected kind: one of ${PROXY_KINDS.join(', ')}, found "l5"`);
-    expect(PROXY_KINDS).toEqual(expect.arrayContaining(['naive-l4', 'pipe-l4', 'l7', 'l7-fast', 'nginx', 'haproxy', 'haproxy-tcp', 'external']));
+    expect(PROXY_KINDS).toEqual(
+      expect.arrayContaining(['naive-l4', 'pipe-l4', 'l7', 'l7-fast', 'nginx', 'haproxy', 'haproxy-tcp', 'external']),
+    );
   });
 
   it('refuses a knob the proxy kind does not have, naming the kind and the knobs it takes', async () => {
     const { error } = await errorOf(`${good}proxy:\n  kind: nginx\n  maxSockets: 5\n`);
-    expect(error.message).toContain('proxy.maxSockets: expected a knob of proxy kind nginx; nginx takes keepalive, keepaliveTimeout, directives, configFile, found unknown key "maxSockets"');
+    expect(error.message).toContain(
+      'proxy.maxSockets: expected a knob of proxy kind nginx; nginx takes keepalive, keepaliveTimeout, directives, configFile, found unknown key "maxSockets"',
+    );
   });
 
   it('applies --set through the same schema', async () => {
     const file = await write('set.yaml', good);
     const r = await loadScenario(file, ['origins.0.keepAliveTimeout=1s', 'client.requests=100', 'client.keepAlive=false']);
-    expect(r.ok && [r.value.scenario.origins[0]?.keepAliveTimeout, r.value.scenario.client.requests, r.value.scenario.client.keepAlive]).toEqual([1000, 100, false]);
+    expect(
+      r.ok && [r.value.scenario.origins[0]?.keepAliveTimeout, r.value.scenario.client.requests, r.value.scenario.client.keepAlive],
+    ).toEqual([1000, 100, false]);
   });
 
   it('names the --set that broke the schema', async () => {
@@ -152,8 +160,12 @@ describe('scenario files', () => {
   it('an override blames itself, not the file, and cannot add a list element the file never had', async () => {
     const file = await write('over.yaml', good);
     const typo = await loadScenario(file, ['origin.keepAliveTimeout=2s']);
-    expect(!typo.ok && typo.error.message).toContain(`${file}: --set origin.keepAliveTimeout=2s: origin: expected a known key (did you mean "origins"?)`);
+    expect(!typo.ok && typo.error.message).toContain(
+      `${file}: --set origin.keepAliveTimeout=2s: origin: expected a known key (did you mean "origins"?)`,
+    );
     const past = await loadScenario(file, ['origins.1.keepAliveTimeout=2s']);
-    expect(!past.ok && past.error.message).toContain('--set origins.1.keepAliveTimeout=2s: origins is a list of 1; expected an index from 0 to 0');
+    expect(!past.ok && past.error.message).toContain(
+      '--set origins.1.keepAliveTimeout=2s: origins is a list of 1; expected an index from 0 to 0',
+    );
   });
 });

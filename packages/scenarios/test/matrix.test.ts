@@ -21,7 +21,7 @@ afterEach(() => {
 });
 
 describe('lab matrix (behaviours × proxy kinds)', () => {
-  it('runs each observed variant through each kind with its defaults, and every cell traces to that run\'s records', async () => {
+  it("runs each observed variant through each kind with its defaults, and every cell traces to that run's records", async () => {
     process.env.LAB_NGINX = 'none'; // a kind that is not installed: a column of its install line, nothing run
     const scenarios = [await load('stale-socket-retry'), await load('hop-by-hop-headers')];
     expect(scenarios.map((s) => observedRuns(s).map((v) => v?.name))).toEqual([['get', 'post'], ['l7']]);
@@ -42,7 +42,8 @@ describe('lab matrix (behaviours × proxy kinds)', () => {
     // Cell 1, recomputed: retries = request ids the origin received more than once, in that run's events.
     const retried = cell(doc, /retries a GET/, 'l7');
     const seen = new Map<string, number>();
-    for (const e of retried.run?.events ?? []) if (e.source === 'origin' && e.event === 'request' && e.id !== null) seen.set(e.id, (seen.get(e.id) ?? 0) + 1);
+    for (const e of retried.run?.events ?? [])
+      if (e.source === 'origin' && e.event === 'request' && e.id !== null) seen.set(e.id, (seen.get(e.id) ?? 0) + 1);
     const retries = [...seen.values()].reduce((n, k) => n + k - 1, 0);
     expect(retried.c.value).toBe(retries);
     expect(retries).toBe(9);

@@ -3,13 +3,17 @@ import type { ClientRecord } from '@keepalive-lab/core';
 import { computeMetrics, joinRecords } from '../src/index.js';
 import { clientRecord } from './helpers/records.js';
 
-const ok = (id: string, clientPort: number, reused = false): ClientRecord => clientRecord({ id, start: 0, end: 10, status: 200, error: null, clientPort, reused });
+const ok = (id: string, clientPort: number, reused = false): ClientRecord =>
+  clientRecord({ id, start: 0, end: 10, status: 200, error: null, clientPort, reused });
 /** Failed before connecting: no socket, so no port (ECONNREFUSED, EADDRNOTAVAIL). */
-const neverConnected = (id: string, error = 'ECONNREFUSED'): ClientRecord => clientRecord({ id, start: 0, end: null, status: null, error, clientPort: null, reused: false });
+const neverConnected = (id: string, error = 'ECONNREFUSED'): ClientRecord =>
+  clientRecord({ id, start: 0, end: null, status: null, error, clientPort: null, reused: false });
 /** Failed after connecting: the socket had its port (reset, or an answer never came). */
-const failedOn = (id: string, clientPort: number, error = 'ECONNRESET'): ClientRecord => clientRecord({ id, start: 0, end: null, status: null, error, clientPort, reused: false });
+const failedOn = (id: string, clientPort: number, error = 'ECONNRESET'): ClientRecord =>
+  clientRecord({ id, start: 0, end: null, status: null, error, clientPort, reused: false });
 
-const metrics = (records: ClientRecord[]) => computeMetrics({ requests: joinRecords(records, []), events: [], durationMs: 10, batchGap: 250 });
+const metrics = (records: ClientRecord[]) =>
+  computeMetrics({ requests: joinRecords(records, []), events: [], durationMs: 10, batchGap: 250 });
 
 describe('client.distinctPorts counts the ports the client used, failed requests included', () => {
   it('a request that failed before connecting has no port and does not count', () => {

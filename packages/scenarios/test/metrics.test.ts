@@ -3,17 +3,27 @@ import type { ClientRecord, LabEvent } from '@keepalive-lab/core';
 import { batchesOf, computeMetrics, joinRecords, percentile } from '../src/index.js';
 import { clientRecord, originRequest } from './helpers/records.js';
 
-const rec = (id: string, start: number, end: number | null, clientPort: number, reused: boolean, status: number | null = 200): ClientRecord =>
-  clientRecord({ id, start, end, status, error: status === null ? 'ECONNRESET' : null, clientPort, reused });
+const rec = (
+  id: string,
+  start: number,
+  end: number | null,
+  clientPort: number,
+  reused: boolean,
+  status: number | null = 200,
+): ClientRecord => clientRecord({ id, start, end, status, error: status === null ? 'ECONNRESET' : null, clientPort, reused });
 
 describe('join', () => {
-  it("takes origin facts from origin events; behind a proxy the upstream port is the port the origin saw", () => {
+  it('takes origin facts from origin events; behind a proxy the upstream port is the port the origin saw', () => {
     const events: LabEvent[] = [
       { event: 'upstream-open', source: 'proxy', t: 0, proxy: 'pipe-l4', upstreamConn: 1, localPort: 5001, target: 'x', clientConn: 1 },
       originRequest('r1', 5001, 1, 1),
       originRequest('r2', 5001, 1, 2),
     ];
-    const joined = joinRecords([rec('r1', 0, 5, 40000, false), rec('r2', 0, 9, 40000, true), rec('r3', 0, null, 40001, false, null)], events, [{ kind: 'pipe-l4', name: 'pipe-l4' }]);
+    const joined = joinRecords(
+      [rec('r1', 0, 5, 40000, false), rec('r2', 0, 9, 40000, true), rec('r3', 0, null, 40001, false, null)],
+      events,
+      [{ kind: 'pipe-l4', name: 'pipe-l4' }],
+    );
     expect(joined.map((r) => [r.id, r.clientPort, r.upstreamPort, r.originPort, r.originConn, r.nthOnConn])).toEqual([
       ['r1', 40000, 5001, 5001, 1, 1],
       ['r2', 40000, 5001, 5001, 1, 2],
@@ -23,7 +33,19 @@ describe('join', () => {
 
   it('uses the L7 forward event for the upstream port, and the last attempt at the origin', () => {
     const events: LabEvent[] = [
-      { event: 'forward', source: 'proxy', t: 0, proxy: 'l7', id: 'r1', clientConn: 1, upstreamConn: 2, localPort: 6002, target: 'x', reused: false, attempt: 2 },
+      {
+        event: 'forward',
+        source: 'proxy',
+        t: 0,
+        proxy: 'l7',
+        id: 'r1',
+        clientConn: 1,
+        upstreamConn: 2,
+        localPort: 6002,
+        target: 'x',
+        reused: false,
+        attempt: 2,
+      },
       originRequest('r1', 6001, 1, 2),
       originRequest('r1', 6002, 2, 1),
     ];
@@ -31,10 +53,22 @@ describe('join', () => {
     expect([j?.upstreamPort, j?.originPort, j?.originConn]).toEqual([6002, 6002, 2]);
   });
 
-  it('a chain: every hop\'s ports, a black-box hop read off its lab neighbour (nginx → l7 → origin)', () => {
+  it("a chain: every hop's ports, a black-box hop read off its lab neighbour (nginx → l7 → origin)", () => {
     const events: LabEvent[] = [
       { event: 'client-open', source: 'proxy', t: 0, proxy: 'l7', clientConn: 7, clientPort: 5500 },
-      { event: 'forward', source: 'proxy', t: 0, proxy: 'l7', id: 'r1', clientConn: 7, upstreamConn: 1, localPort: 6001, target: 'x', reused: false, attempt: 1 },
+      {
+        event: 'forward',
+        source: 'proxy',
+        t: 0,
+        proxy: 'l7',
+        id: 'r1',
+        clientConn: 7,
+        upstreamConn: 1,
+        localPort: 6001,
+        target: 'x',
+        reused: false,
+        attempt: 1,
+      },
       originRequest('r1', 6001, 1, 1),
     ];
     const [j] = joinRecords([rec('r1', 0, 3, 40000, false)], events, [
@@ -55,7 +89,12 @@ describe('metrics', () => {
       [rec('a', 0, 3000, 1, false), rec('b', 0, 3001, 2, false), rec('c', 0, 6000, 1, true), rec('d', 0, null, 2, true, null)],
       [originRequest('a', 11, 1, 1), originRequest('b', 12, 2, 1), originRequest('c', 13, 3, 1)],
     );
-    const m = computeMetrics({ requests, events: [originRequest('a', 11, 1, 1), originRequest('b', 12, 2, 1), originRequest('c', 13, 3, 1)], durationMs: 6000, batchGap: 500 });
+    const m = computeMetrics({
+      requests,
+      events: [originRequest('a', 11, 1, 1), originRequest('b', 12, 2, 1), originRequest('c', 13, 3, 1)],
+      durationMs: 6000,
+      batchGap: 500,
+    });
     expect(m).toMatchObject({
       'requests.total': 4,
       'requests.ok': 3,
@@ -91,9 +130,21 @@ describe('metrics', () => {
   });
 
   it('counts requests per origin only when there are several (with one it would repeat origin.requests)', () => {
-    const one = computeMetrics({ requests: [], events: [originRequest('a', 1, 1, 1)], durationMs: 1, batchGap: 100, originNames: ['origin'] });
+    const one = computeMetrics({
+      requests: [],
+      events: [originRequest('a', 1, 1, 1)],
+      durationMs: 1,
+      batchGap: 100,
+      originNames: ['origin'],
+    });
     expect(one).not.toHaveProperty('origin.origin.requests');
-    const two = computeMetrics({ requests: [], events: [originRequest('a', 1, 1, 1, 'x'), originRequest('b', 2, 1, 1, 'y')], durationMs: 1, batchGap: 100, originNames: ['x', 'y'] });
+    const two = computeMetrics({
+      requests: [],
+      events: [originRequest('a', 1, 1, 1, 'x'), originRequest('b', 2, 1, 1, 'y')],
+      durationMs: 1,
+      batchGap: 100,
+      originNames: ['x', 'y'],
+    });
     expect([two['origin.x.requests'], two['origin.y.requests']]).toEqual([1, 1]);
   });
 });

@@ -52,8 +52,11 @@ async function hostServer(): Promise<{ port: number; connections: () => number; 
 /** `lab run --json` in a child whose PATH has no unshare (nor anything else): the namespace cannot be made. */
 function labWithoutUnshare(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [LAB, ...args], { env: { ...process.env, PATH: dir, NO_COLOR: '1' }, maxBuffer: 64 << 20, timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [LAB, ...args],
+      { env: { ...process.env, PATH: dir, NO_COLOR: '1' }, maxBuffer: 64 << 20, timeout: 60_000 },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -61,16 +64,21 @@ function labWithoutUnshare(args: string[]): Promise<{ code: number; stdout: stri
 const inRange = (p: number | null, [a, b]: [number, number]) => p !== null && p >= a && p <= b;
 
 describe.skipIf(!ns.ok)(`a scenario in a network namespace of its own${ns.ok ? '' : ` (skipped: ${ns.why})`}`, () => {
-  it('draws every port from the namespace\'s local port range, and says it ran there', async () => {
+  it("draws every port from the namespace's local port range, and says it ran there", async () => {
     const range: [number, number] = [41000, 41099];
-    const file = await scenarioFile('ns-ports', `network: { namespace: true, localPortRange: [${range[0]}, ${range[1]}] }\nproxy: { kind: l7 }\nclient: { requests: 12, concurrency: 3, keepAlive: false }\n`);
+    const file = await scenarioFile(
+      'ns-ports',
+      `network: { namespace: true, localPortRange: [${range[0]}, ${range[1]}] }\nproxy: { kind: l7 }\nclient: { requests: 12, concurrency: 3, keepAlive: false }\n`,
+    );
     const doc = await run(file);
     expect(doc.requests.map((r) => r.status)).toEqual(Array(12).fill(200));
     // The client's ports, the proxy's upstream ports (what the origin saw): all from the namespace's range, which the host does not use.
     const ports = doc.requests.flatMap((r) => [r.clientPort, r.upstreamPort, r.originPort]);
     expect(ports.filter((p) => !inRange(p, range))).toEqual([]);
     // The proxy's accepted and upstream sockets, from its own events.
-    const proxyPorts = doc.events.flatMap((e) => (e.event === 'client-open' ? [e.clientPort] : e.event === 'upstream-open' ? [e.localPort] : []));
+    const proxyPorts = doc.events.flatMap((e) =>
+      e.event === 'client-open' ? [e.clientPort] : e.event === 'upstream-open' ? [e.localPort] : [],
+    );
     expect(proxyPorts.length).toBeGreaterThan(0);
     expect(proxyPorts.filter((p) => !inRange(p, range))).toEqual([]);
     expect(doc.network).toEqual({ namespace: true, localPortRange: range });
@@ -81,12 +89,18 @@ describe.skipIf(!ns.ok)(`a scenario in a network namespace of its own${ns.ok ? '
     const host = await hostServer();
     try {
       // The client goes to the host server's address: refused, since in the namespace nothing listens there.
-      const out = await scenarioFile('ns-unreachable', `network: { namespace: true }\nproxy: { kind: external, url: "http://127.0.0.1:${host.port}/" }\nclient: { requests: 3, keepAlive: false, timeout: 5s }\n`);
+      const out = await scenarioFile(
+        'ns-unreachable',
+        `network: { namespace: true }\nproxy: { kind: external, url: "http://127.0.0.1:${host.port}/" }\nclient: { requests: 3, keepAlive: false, timeout: 5s }\n`,
+      );
       const refused = await run(out);
       expect(host.connections()).toBe(0);
       expect(refused.requests.map((r) => r.error)).toEqual(['ECONNREFUSED', 'ECONNREFUSED', 'ECONNREFUSED']);
       // The origin listens on the very port the host server holds (on the host: EADDRINUSE) and answers.
-      const same = await scenarioFile('ns-same-port', `network: { namespace: true }\norigins: [{ name: origin, port: ${host.port} }]\nclient: { requests: 3, keepAlive: false }\n`);
+      const same = await scenarioFile(
+        'ns-same-port',
+        `network: { namespace: true }\norigins: [{ name: origin, port: ${host.port} }]\nclient: { requests: 3, keepAlive: false }\n`,
+      );
       const answered = await run(same);
       expect(answered.requests.map((r) => [r.status, r.origin])).toEqual([
         [200, 'origin'],
@@ -103,9 +117,15 @@ describe.skipIf(!ns.ok)(`a scenario in a network namespace of its own${ns.ok ? '
     }
   });
 
-  it('refuses a variant that sets network.*: the namespace is the whole scenario\'s', async () => {
-    const file = await scenarioFile('ns-variant', 'network: { namespace: true }\nvariants:\n  - { name: a }\n  - { name: b, set: { network.localPortRange: [42000, 42099] } }\n');
-    await expect(run(file)).rejects.toMatchObject({ code: 'LAB_ERR_SCENARIO_INVALID', message: expect.stringContaining('variant b sets network.*') });
+  it("refuses a variant that sets network.*: the namespace is the whole scenario's", async () => {
+    const file = await scenarioFile(
+      'ns-variant',
+      'network: { namespace: true }\nvariants:\n  - { name: a }\n  - { name: b, set: { network.localPortRange: [42000, 42099] } }\n',
+    );
+    await expect(run(file)).rejects.toMatchObject({
+      code: 'LAB_ERR_SCENARIO_INVALID',
+      message: expect.stringContaining('variant b sets network.*'),
+    });
   });
 });
 

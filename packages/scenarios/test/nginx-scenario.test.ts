@@ -37,16 +37,19 @@ describe('keepalive-nginx through the real nginx', () => {
   });
 
   // nginx's own account of its silent retries, joined to each request by its id.
-  it.skipIf(!hasNginx)("stale-socket-retry through nginx: its access line shows each retried GET going upstream twice, its error log why", async () => {
-    const loaded = await loadScenario(`${BUILTIN_SCENARIO_DIR}stale-socket-retry.yaml`, ['proxy.kind=nginx']);
-    if (!loaded.ok) throw loaded.error;
-    const doc = await runToDocument(loaded.value);
-    const gets = doc.requests.filter((r) => r.variant === 'get');
-    const twice = gets.filter((r) => (r.proxyLog ?? []).some((l) => /upstream=\S+, \S+ upstream_status=502, 200 status=200/.test(l)));
-    expect(twice.map((r) => r.id)).toEqual(gets.slice(1).map((r) => r.id));
-    expect(doc.metrics['get:proxy.retries']).toBe(twice.length);
-    const log = doc.variants?.find((v) => v.name === 'get')?.peers?.[0]?.log ?? '';
-    expect(log.match(/upstream prematurely closed connection/g)).toHaveLength(twice.length);
-    expect(doc.variants?.[0]?.peers?.[0]?.config).toContain('keepalive 8;');
-  });
+  it.skipIf(!hasNginx)(
+    'stale-socket-retry through nginx: its access line shows each retried GET going upstream twice, its error log why',
+    async () => {
+      const loaded = await loadScenario(`${BUILTIN_SCENARIO_DIR}stale-socket-retry.yaml`, ['proxy.kind=nginx']);
+      if (!loaded.ok) throw loaded.error;
+      const doc = await runToDocument(loaded.value);
+      const gets = doc.requests.filter((r) => r.variant === 'get');
+      const twice = gets.filter((r) => (r.proxyLog ?? []).some((l) => /upstream=\S+, \S+ upstream_status=502, 200 status=200/.test(l)));
+      expect(twice.map((r) => r.id)).toEqual(gets.slice(1).map((r) => r.id));
+      expect(doc.metrics['get:proxy.retries']).toBe(twice.length);
+      const log = doc.variants?.find((v) => v.name === 'get')?.peers?.[0]?.log ?? '';
+      expect(log.match(/upstream prematurely closed connection/g)).toHaveLength(twice.length);
+      expect(doc.variants?.[0]?.peers?.[0]?.config).toContain('keepalive 8;');
+    },
+  );
 });

@@ -24,7 +24,8 @@ const FACTS: Record<string, { retries: number; leaks: number; clientConns: numbe
 };
 
 const installed = PROXY_COMPONENTS.filter((c) => c.source !== 'lab' && c.startable && c.missing() === null).map((c) => c.kind);
-for (const c of PROXY_COMPONENTS) if (c.kind in FACTS && !installed.includes(c.kind)) console.warn(`peer-facts.test.ts: ${c.kind} skipped: ${c.missing()}`);
+for (const c of PROXY_COMPONENTS)
+  if (c.kind in FACTS && !installed.includes(c.kind)) console.warn(`peer-facts.test.ts: ${c.kind} skipped: ${c.missing()}`);
 
 async function load(name: string): Promise<LoadedScenario> {
   const r = await loadScenario(`${BUILTIN_SCENARIO_DIR}${name}.yaml`);
@@ -33,13 +34,23 @@ async function load(name: string): Promise<LoadedScenario> {
 }
 
 describe('every real peer, judged from the two ends', () => {
-  it.skipIf(installed.length === 0)('retries, hop-by-hop stripping and client connections differ per peer as measured', { timeout: 120_000 }, async () => {
-    const doc = await runMatrix([await load('stale-socket-retry'), await load('hop-by-hop-headers'), await load('origin-closes')], installed);
-    const value = (label: RegExp, kind: string) => doc.rows.find((r) => label.test(r.label))?.cells.find((c) => c.kind === kind)?.value;
-    const measured = Object.fromEntries(
-      installed.map((k) => [k, { retries: value(/retries a GET/, k), leaks: value(/strips a header/, k), clientConns: value(/keeps the client connection/, k) }]),
-    );
-    expect(measured).toEqual(Object.fromEntries(installed.map((k) => [k, FACTS[k]])));
-    expect(doc.runs.filter((r) => r.error !== null)).toEqual([]);
-  });
+  it.skipIf(installed.length === 0)(
+    'retries, hop-by-hop stripping and client connections differ per peer as measured',
+    { timeout: 120_000 },
+    async () => {
+      const doc = await runMatrix(
+        [await load('stale-socket-retry'), await load('hop-by-hop-headers'), await load('origin-closes')],
+        installed,
+      );
+      const value = (label: RegExp, kind: string) => doc.rows.find((r) => label.test(r.label))?.cells.find((c) => c.kind === kind)?.value;
+      const measured = Object.fromEntries(
+        installed.map((k) => [
+          k,
+          { retries: value(/retries a GET/, k), leaks: value(/strips a header/, k), clientConns: value(/keeps the client connection/, k) },
+        ]),
+      );
+      expect(measured).toEqual(Object.fromEntries(installed.map((k) => [k, FACTS[k]])));
+      expect(doc.runs.filter((r) => r.error !== null)).toEqual([]);
+    },
+  );
 });

@@ -35,7 +35,9 @@ describe.skipIf(!ns.ok)(`port-exhaustion${ns.ok ? '' : ` (skipped: ${ns.why})`}`
 
     // close, per request: a 502 from the proxy, whose reject event (same request id) says EADDRNOTAVAIL.
     const close = of(doc, 'close');
-    const rejectWhy = new Map(close.events.flatMap((e) => (e.event === 'reject' && e.id !== null ? [[e.id, `${e.status} ${e.why}`] as const] : [])));
+    const rejectWhy = new Map(
+      close.events.flatMap((e) => (e.event === 'reject' && e.id !== null ? [[e.id, `${e.status} ${e.why}`] as const] : [])),
+    );
     const failed = close.requests.filter((r) => r.status !== 200);
     expect(failed.length).toBeGreaterThanOrEqual(close.requests.length - (RANGE[1] - RANGE[0] + 1)); // ≥ 300 − 200
     expect(failed.map((r) => rejectWhy.get(r.id))).toEqual(failed.map(() => '502 EADDRNOTAVAIL'));

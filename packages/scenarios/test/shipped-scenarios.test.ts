@@ -92,12 +92,20 @@ describe('shipped scenarios reproduce, recomputed from the records', () => {
     const doc = await run('pool-head-of-line', ['origins.0.delay=300ms']);
     const wavesOf = (v: string) =>
       batchesOf(
-        doc.requests.filter((r) => r.variant === v).map((r) => r.end ?? Infinity).sort((a, b) => a - b),
+        doc.requests
+          .filter((r) => r.variant === v)
+          .map((r) => r.end ?? Infinity)
+          .sort((a, b) => a - b),
         150,
       ).map((w) => w.length);
     expect(wavesOf('pool-5')).toEqual([5, 5, 5, 5]);
     expect(wavesOf('unlimited')).toEqual([20]);
-    expect(ports(doc.requests.filter((r) => r.variant === 'unlimited'), 'clientPort').size).toBe(20);
+    expect(
+      ports(
+        doc.requests.filter((r) => r.variant === 'unlimited'),
+        'clientPort',
+      ).size,
+    ).toBe(20);
   });
 
   it('keepalive-modern-node: distinct ports equal peak concurrency', async () => {
@@ -120,8 +128,14 @@ describe('shipped scenarios reproduce, recomputed from the records', () => {
   it('keepalive-hint-l7: honouring the hint drops idle pooled sockets early; ignoring it reuses one', async () => {
     const doc = await run('keepalive-hint-l7');
     const upstreamCloses = (variant: string) =>
-      doc.events.filter((e) => e.variant === variant && e.event === 'upstream-close').map((e) => (e.event === 'upstream-close' ? e.reason : null));
-    const originPorts = (variant: string) => ports(doc.requests.filter((r) => r.variant === variant), 'originPort');
+      doc.events
+        .filter((e) => e.variant === variant && e.event === 'upstream-close')
+        .map((e) => (e.event === 'upstream-close' ? e.reason : null));
+    const originPorts = (variant: string) =>
+      ports(
+        doc.requests.filter((r) => r.variant === variant),
+        'originPort',
+      );
     expect(statuses(doc.requests)).toEqual(all200(6));
     expect(originPorts('honoured').size).toBe(3);
     // The first two were dropped by the proxy for the hint; the last one is closed at the end of the run.

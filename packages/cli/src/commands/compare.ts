@@ -27,10 +27,14 @@ export function compareCommand(ctx: CommandContext): Command {
     .action(async (refs: string[], flags: CompareFlags) => {
       const views = await loadViews(refs, resolve(ctx.cwd, flags.resultsDir));
       if (views.length < MIN || views.length > MAX) {
-        throw new LabError('LAB_ERR_USAGE', `compare: expected ${MIN} to ${MAX} results (a variant counts as one), found ${views.length}: ${views.map((v) => v.label).join(', ')}`, {
-          expected: `${MIN}..${MAX} results`,
-          found: String(views.length),
-        });
+        throw new LabError(
+          'LAB_ERR_USAGE',
+          `compare: expected ${MIN} to ${MAX} results (a variant counts as one), found ${views.length}: ${views.map((v) => v.label).join(', ')}`,
+          {
+            expected: `${MIN}..${MAX} results`,
+            found: String(views.length),
+          },
+        );
       }
       const cmp = compareViews(views);
       if (flags.json) ctx.stdout.write(`${JSON.stringify(cmp)}\n`);

@@ -31,7 +31,10 @@ export function listCommand(ctx: CommandContext): Command {
 async function listKinds(ctx: CommandContext, c: InstanceType<typeof Chalk>): Promise<void> {
   for (const k of PROXY_COMPONENTS) {
     const missing = k.missing();
-    const state = missing !== null ? c.yellow(`not installed: ${missing.replace(/^.*Install it with: /, '')}`) : c.green((await k.version()) ?? (k.startable ? 'ready' : 'run by you'));
+    const state =
+      missing !== null
+        ? c.yellow(`not installed: ${missing.replace(/^.*Install it with: /, '')}`)
+        : c.green((await k.version()) ?? (k.startable ? 'ready' : 'run by you'));
     ctx.stdout.write(`${c.bold(k.kind.padEnd(14))} ${k.layer}  ${k.source.padEnd(6)}  ${state}\n${' '.repeat(15)}${c.dim(k.summary)}\n`);
   }
 }

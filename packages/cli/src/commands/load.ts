@@ -25,7 +25,11 @@ interface LoadFlags {
 const BATCH_GAP_MS = 250;
 
 const usage = (flag: string, expected: string, found: string): LabError =>
-  new LabError('LAB_ERR_USAGE', `${flag}: expected ${expected}, found ${JSON.stringify(found)}`, { path: flag, expected, found: JSON.stringify(found) });
+  new LabError('LAB_ERR_USAGE', `${flag}: expected ${expected}, found ${JSON.stringify(found)}`, {
+    path: flag,
+    expected,
+    found: JSON.stringify(found),
+  });
 
 function intFlag(flag: string, text: string, min: number): number {
   if (!/^\d+$/.test(text.trim()) || Number(text) < min) throw usage(flag, `an integer ≥ ${min}`, text);
@@ -40,7 +44,12 @@ function urlFlag(text: string): string {
   try {
     u = new URL(withScheme);
   } catch (err) {
-    throw new LabError('LAB_ERR_USAGE', `<url>: expected ${expected}, found ${JSON.stringify(text)}`, { path: '<url>', expected, found: text }, { cause: err });
+    throw new LabError(
+      'LAB_ERR_USAGE',
+      `<url>: expected ${expected}, found ${JSON.stringify(text)}`,
+      { path: '<url>', expected, found: text },
+      { cause: err },
+    );
   }
   if (u.protocol !== 'http:') throw usage('<url>', expected, text);
   return u.href;
@@ -78,7 +87,11 @@ export function loadCommand(ctx: CommandContext, setExitCode: SetExitCode): Comm
       const recorder = new Recorder();
       let done = 0;
       const ticker = progress
-        ? setInterval(() => progress.update({ variant: null, done, total: requests, elapsed: recorder.now(), waitingFor: `responses from ${target}` }), 200).unref()
+        ? setInterval(
+            () =>
+              progress.update({ variant: null, done, total: requests, elapsed: recorder.now(), waitingFor: `responses from ${target}` }),
+            200,
+          ).unref()
         : null;
       const { records, durationMs } = await runLoad({
         recorder,

@@ -3,7 +3,15 @@ import { Chalk } from 'chalk';
 import { resolve } from 'node:path';
 import { LabError } from '@keepalive-lab/core';
 import { PROXY_COMPONENTS, findProxyComponent } from '@keepalive-lab/proxies';
-import { listScenarioFiles, loadScenario, observedRuns, runMatrix, saveMatrix, type LoadedScenario, type MatrixProgress } from '@keepalive-lab/scenarios';
+import {
+  listScenarioFiles,
+  loadScenario,
+  observedRuns,
+  runMatrix,
+  saveMatrix,
+  type LoadedScenario,
+  type MatrixProgress,
+} from '@keepalive-lab/scenarios';
 import { matrixMarkdown, renderMatrix } from '@keepalive-lab/report';
 import type { CommandContext } from '../context.js';
 import type { SetExitCode } from './index.js';
@@ -31,7 +39,7 @@ export function matrixCommand(ctx: CommandContext, setExitCode: SetExitCode): Co
     .description('measure what each proxy kind does, one row per behaviour the scenarios observe')
     .argument('[scenarios...]', 'scenario names or files (default: every scenario with observe: rows)')
     .option('--proxies <k1,k2,...>', `proxy kinds, in column order (default: ${DEFAULT_KINDS.join(',')})`)
-    .option('--json', 'print the matrix document only (every run\'s records included)')
+    .option('--json', "print the matrix document only (every run's records included)")
     .option('--markdown', 'print the matrix as markdown (how docs/matrix.md is made)')
     .option('--no-save', 'do not write results/matrix/<time>.json')
     .option('--results-dir <dir>', 'where results are saved', 'results')
@@ -40,11 +48,15 @@ export function matrixCommand(ctx: CommandContext, setExitCode: SetExitCode): Co
       const scenarios = await matrixScenarios(ctx, names);
       const missing = kinds.map((k) => findProxyComponent(k)?.missing() ?? null);
       if (missing.every((m) => m !== null)) {
-        throw new LabError('LAB_ERR_PEER_MISSING', `no proxy kind of the matrix is installed: ${missing.join('; ')}`, { expected: kinds.join(', '), found: 'none installed' });
+        throw new LabError('LAB_ERR_PEER_MISSING', `no proxy kind of the matrix is installed: ${missing.join('; ')}`, {
+          expected: kinds.join(', '),
+          found: 'none installed',
+        });
       }
       const c = new Chalk();
       const tty = Boolean(ctx.stderr.isTTY) && !flags.json && !flags.markdown;
-      for (const [i, m] of missing.entries()) if (m !== null) ctx.stderr.write(`${(kinds[i] ?? '').padEnd(14)} ${c.yellow('– skipped')}: ${m}\n`);
+      for (const [i, m] of missing.entries())
+        if (m !== null) ctx.stderr.write(`${(kinds[i] ?? '').padEnd(14)} ${c.yellow('– skipped')}: ${m}\n`);
       const doc = await runMatrix(scenarios, kinds, tty ? progress(ctx) : undefined);
       if (tty) ctx.stderr.write('\r\x1b[2K');
       if (doc.runs.some((r) => r.error !== null)) setExitCode(1);
@@ -60,19 +72,31 @@ export function matrixCommand(ctx: CommandContext, setExitCode: SetExitCode): Co
 
 function parseKinds(text: string | undefined): string[] {
   if (text === undefined) return DEFAULT_KINDS;
-  const kinds = text.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const kinds = text
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
   const startable = PROXY_COMPONENTS.filter((c) => c.startable).map((c) => c.kind);
   for (const k of kinds) {
     if (!startable.includes(k)) {
-      throw new LabError('LAB_ERR_USAGE', `--proxies: ${JSON.stringify(k)} is not a proxy kind the lab can start; expected some of ${startable.join(', ')}`, {
-        path: '--proxies',
-        expected: startable.join(', '),
-        found: k,
-        known: startable,
-      });
+      throw new LabError(
+        'LAB_ERR_USAGE',
+        `--proxies: ${JSON.stringify(k)} is not a proxy kind the lab can start; expected some of ${startable.join(', ')}`,
+        {
+          path: '--proxies',
+          expected: startable.join(', '),
+          found: k,
+          known: startable,
+        },
+      );
     }
   }
-  if (kinds.length === 0) throw new LabError('LAB_ERR_USAGE', '--proxies: expected at least one kind', { path: '--proxies', expected: startable.join(', '), found: JSON.stringify(text) });
+  if (kinds.length === 0)
+    throw new LabError('LAB_ERR_USAGE', '--proxies: expected at least one kind', {
+      path: '--proxies',
+      expected: startable.join(', '),
+      found: JSON.stringify(text),
+    });
   return [...new Set(kinds)];
 }
 
@@ -82,7 +106,11 @@ async function matrixScenarios(ctx: CommandContext, names: string[]): Promise<Lo
     const loaded = await loadAll(ctx, names, false, []);
     for (const l of loaded) {
       if (observedRuns(l).length === 0) {
-        throw new LabError('LAB_ERR_USAGE', `${l.file}: scenario ${l.scenario.name} has no observe: rows, so it adds nothing to a matrix (docs/reference.md, "observe")`, { file: l.file, path: 'observe' });
+        throw new LabError(
+          'LAB_ERR_USAGE',
+          `${l.file}: scenario ${l.scenario.name} has no observe: rows, so it adds nothing to a matrix (docs/reference.md, "observe")`,
+          { file: l.file, path: 'observe' },
+        );
       }
     }
     return loaded;
@@ -103,4 +131,5 @@ function progress(ctx: CommandContext): (p: MatrixProgress) => void {
   };
 }
 
-const commandLine = (names: string[], f: MatrixFlags): string => ['lab matrix', ...names, ...(f.proxies ? [`--proxies ${f.proxies}`] : []), '--markdown'].join(' ');
+const commandLine = (names: string[], f: MatrixFlags): string =>
+  ['lab matrix', ...names, ...(f.proxies ? [`--proxies ${f.proxies}`] : []), '--markdown'].join(' ');

@@ -1,5 +1,14 @@
 import { Command } from 'commander';
-import { LabError, Recorder, formatDuration, formatEndpoint, parseDuration, parseEndpoint, type OriginEvent, type OriginFaultEvent } from '@keepalive-lab/core';
+import {
+  LabError,
+  Recorder,
+  formatDuration,
+  formatEndpoint,
+  parseDuration,
+  parseEndpoint,
+  type OriginEvent,
+  type OriginFaultEvent,
+} from '@keepalive-lab/core';
 import { ORIGIN_DEFAULTS, createOrigin, type OriginOptions, type ResolvedOriginOptions } from '@keepalive-lab/origin';
 import type { CommandContext } from '../context.js';
 import { jsonPrinter, serveUntilStopped, type ServePrinter } from '../serve.js';
@@ -35,25 +44,39 @@ const NODE_IDLE_BUFFER_MS = ORIGIN_DEFAULTS.idleCloseBuffer;
  * Every origin option and fault knob has its flag.
  */
 export function originCommand(ctx: CommandContext): Command {
-  return (
-    new Command('origin')
-      .description('run the port-tracking origin: prints remote port, connection and nth for every request, and what each fault did')
-      .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
-      .option('--name <name>', 'name stamped in x-lab-origin and in events', ORIGIN_DEFAULTS.name)
-      .option('--keep-alive-timeout <duration>', "node's server.keepAliveTimeout, advertised as `Keep-Alive: timeout=N`; 0ms = no idle close", formatDuration(ORIGIN_DEFAULTS.keepAliveTimeout))
-      .option('--idle-close-buffer <duration>', "an idle socket closes this long after the keep-alive timeout: 1s is node's, 0ms closes at the advertised timeout as Go and Apache do", formatDuration(ORIGIN_DEFAULTS.idleCloseBuffer))
-      .option('--close-window <duration>', 'when the idle timer fires, close this much later, dropping without a byte any request that arrives meanwhile (the idle-close race, made certain)', formatDuration(ORIGIN_DEFAULTS.closeWindow))
-      .option('--max-requests-per-socket <n>', 'close a connection after n requests, 0 = unlimited', String(ORIGIN_DEFAULTS.maxRequestsPerSocket))
-      .option('--no-keep-alive-hint', 'omit the `Keep-Alive: timeout=N` response header (the idle close stays)')
-      .option('--no-keep-alive', 'answer every request with `Connection: close`')
-      .option('--delay <duration>', 'wait this long before answering each request', formatDuration(ORIGIN_DEFAULTS.delay))
-      .option('--drop-on-reuse', 'fault: close the connection without a byte when a second request arrives on it (a stale pooled socket)')
-      .option('--reset-mid-response', 'fault: send the head and half the body, then reset the connection (RST)')
-      .option('--silent', 'fault: read each request, never answer (a hung origin)')
-      .option('--down-for <duration>', 'fault: once bound, refuse connections this long, then serve on the same port (a restart)', '0ms')
-      .option('--json', 'print NDJSON events only')
-      .action((flags: OriginFlags) => runOrigin(ctx, flags))
-  );
+  return new Command('origin')
+    .description('run the port-tracking origin: prints remote port, connection and nth for every request, and what each fault did')
+    .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
+    .option('--name <name>', 'name stamped in x-lab-origin and in events', ORIGIN_DEFAULTS.name)
+    .option(
+      '--keep-alive-timeout <duration>',
+      "node's server.keepAliveTimeout, advertised as `Keep-Alive: timeout=N`; 0ms = no idle close",
+      formatDuration(ORIGIN_DEFAULTS.keepAliveTimeout),
+    )
+    .option(
+      '--idle-close-buffer <duration>',
+      "an idle socket closes this long after the keep-alive timeout: 1s is node's, 0ms closes at the advertised timeout as Go and Apache do",
+      formatDuration(ORIGIN_DEFAULTS.idleCloseBuffer),
+    )
+    .option(
+      '--close-window <duration>',
+      'when the idle timer fires, close this much later, dropping without a byte any request that arrives meanwhile (the idle-close race, made certain)',
+      formatDuration(ORIGIN_DEFAULTS.closeWindow),
+    )
+    .option(
+      '--max-requests-per-socket <n>',
+      'close a connection after n requests, 0 = unlimited',
+      String(ORIGIN_DEFAULTS.maxRequestsPerSocket),
+    )
+    .option('--no-keep-alive-hint', 'omit the `Keep-Alive: timeout=N` response header (the idle close stays)')
+    .option('--no-keep-alive', 'answer every request with `Connection: close`')
+    .option('--delay <duration>', 'wait this long before answering each request', formatDuration(ORIGIN_DEFAULTS.delay))
+    .option('--drop-on-reuse', 'fault: close the connection without a byte when a second request arrives on it (a stale pooled socket)')
+    .option('--reset-mid-response', 'fault: send the head and half the body, then reset the connection (RST)')
+    .option('--silent', 'fault: read each request, never answer (a hung origin)')
+    .option('--down-for <duration>', 'fault: once bound, refuse connections this long, then serve on the same port (a restart)', '0ms')
+    .option('--json', 'print NDJSON events only')
+    .action((flags: OriginFlags) => runOrigin(ctx, flags));
 }
 
 async function runOrigin(ctx: CommandContext, flags: OriginFlags): Promise<void> {
@@ -97,11 +120,15 @@ function parseFlags(flags: OriginFlags): OriginOptions {
   const listen = parseEndpoint(flags.listen, '--listen');
   if (!listen.ok) throw listen.error;
   if (!/^\d+$/.test(flags.maxRequestsPerSocket)) {
-    throw new LabError('LAB_ERR_USAGE', `--max-requests-per-socket: expected a whole number >= 0, found ${JSON.stringify(flags.maxRequestsPerSocket)}`, {
-      path: '--max-requests-per-socket',
-      expected: 'a whole number >= 0',
-      found: JSON.stringify(flags.maxRequestsPerSocket),
-    });
+    throw new LabError(
+      'LAB_ERR_USAGE',
+      `--max-requests-per-socket: expected a whole number >= 0, found ${JSON.stringify(flags.maxRequestsPerSocket)}`,
+      {
+        path: '--max-requests-per-socket',
+        expected: 'a whole number >= 0',
+        found: JSON.stringify(flags.maxRequestsPerSocket),
+      },
+    );
   }
   return {
     name: flags.name,
@@ -168,7 +195,11 @@ function faultLine(e: OriginFaultEvent, o: Readonly<ResolvedOriginOptions>): str
   }
 }
 
-function textPrinter(ctx: CommandContext, options: Readonly<ResolvedOriginOptions>, counters: () => { requestsAnswered: number; faults: number }): ServePrinter<OriginEvent> {
+function textPrinter(
+  ctx: CommandContext,
+  options: Readonly<ResolvedOriginOptions>,
+  counters: () => { requestsAnswered: number; faults: number },
+): ServePrinter<OriginEvent> {
   const out = (text: string) => ctx.stdout.write(`${text}\n`);
   return {
     listening({ host: address, port }) {
@@ -178,10 +209,14 @@ function textPrinter(ctx: CommandContext, options: Readonly<ResolvedOriginOption
     event(e) {
       switch (e.event) {
         case 'request':
-          out(`${time(e.t)}  ${String(e.remotePort ?? '?').padStart(11)}  ${String(e.conn).padStart(4)}  ${String(e.nth).padStart(3)}  ${e.method.padEnd(6)}  ${e.id ?? '-'}`);
+          out(
+            `${time(e.t)}  ${String(e.remotePort ?? '?').padStart(11)}  ${String(e.conn).padStart(4)}  ${String(e.nth).padStart(3)}  ${e.method.padEnd(6)}  ${e.id ?? '-'}`,
+          );
           return;
         case 'conn-close':
-          out(`${time(e.t)}  conn #${e.conn} (port ${e.remotePort ?? '?'}) closed after ${e.requests} ${e.requests === 1 ? 'request' : 'requests'}: ${e.reason}`);
+          out(
+            `${time(e.t)}  conn #${e.conn} (port ${e.remotePort ?? '?'}) closed after ${e.requests} ${e.requests === 1 ? 'request' : 'requests'}: ${e.reason}`,
+          );
           return;
         case 'fault':
           out(faultLine(e, options));

@@ -19,7 +19,8 @@ export const flagOf = (knob: string): string => (knob === 'directives' ? '--dire
 /** Commander's attribute name for a flag (`--config-file` → `configFile`). */
 const attributeOf = (flag: string): string => flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
-const inner = (t: z.ZodTypeAny): z.ZodTypeAny => (t instanceof z.ZodOptional || t instanceof z.ZodDefault ? inner(t._def.innerType as z.ZodTypeAny) : t);
+const inner = (t: z.ZodTypeAny): z.ZodTypeAny =>
+  t instanceof z.ZodOptional || t instanceof z.ZodDefault ? inner(t._def.innerType as z.ZodTypeAny) : t;
 
 /** Adds each knob's flag once, whichever kinds share it; `skip` holds flags already there (l7's). */
 export function addKnobFlags(cmd: Command, kinds: readonly ProxyComponent[], skip: Set<string>): void {
@@ -31,8 +32,12 @@ export function addKnobFlags(cmd: Command, kinds: readonly ProxyComponent[], ski
       seen.add(flag);
       // One flag for every kind with this knob: each describes it in its own terms, so a shared flag points at the reference.
       const owners = kinds.filter((k) => knob in k.knobs).map((k) => k.kind);
-      const what = owners.length === 1 ? `${owners[0]}: ${schema.description ?? knob}` : `${owners.join(', ')}: ${knob} (each kind's meaning: docs/reference.md)`;
-      if (inner(schema) instanceof z.ZodArray) cmd.option(`${flag} <value>`, `${what}; repeatable`, (v: string, prev: string[] = []) => [...prev, v]);
+      const what =
+        owners.length === 1
+          ? `${owners[0]}: ${schema.description ?? knob}`
+          : `${owners.join(', ')}: ${knob} (each kind's meaning: docs/reference.md)`;
+      if (inner(schema) instanceof z.ZodArray)
+        cmd.option(`${flag} <value>`, `${what}; repeatable`, (v: string, prev: string[] = []) => [...prev, v]);
       else cmd.option(`${flag} <value>`, what);
     }
   }
@@ -49,11 +54,20 @@ export function knobsFromFlags(c: ProxyComponent, flags: Record<string, unknown>
     const raw = flags[attributeOf(flag)];
     if (raw === undefined) continue;
     const t = inner(schema);
-    const value = t instanceof z.ZodNumber && typeof raw === 'string' && /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : t instanceof z.ZodBoolean && (raw === 'true' || raw === 'false') ? raw === 'true' : raw;
+    const value =
+      t instanceof z.ZodNumber && typeof raw === 'string' && /^-?\d+(\.\d+)?$/.test(raw)
+        ? Number(raw)
+        : t instanceof z.ZodBoolean && (raw === 'true' || raw === 'false')
+          ? raw === 'true'
+          : raw;
     const r = schema.safeParse(value);
     if (!r.success) {
       const expected = r.error.issues[0]?.message ?? 'a valid value';
-      throw new LabError('LAB_ERR_USAGE', `${flag}: expected ${expected}, found ${JSON.stringify(raw)}`, { path: flag, expected, found: JSON.stringify(raw) });
+      throw new LabError('LAB_ERR_USAGE', `${flag}: expected ${expected}, found ${JSON.stringify(raw)}`, {
+        path: flag,
+        expected,
+        found: JSON.stringify(raw),
+      });
     }
     knobs[knob] = r.data;
   }

@@ -14,12 +14,21 @@ export function addL7Options(cmd: Command): void {
     .option('--max-idle-sockets <n>', `l7: idle sockets kept per target (default ${d.maxIdleSockets})`)
     .option('--pool-idle-timeout <duration>', `l7: close a pooled socket idle this long (default ${formatDuration(d.poolIdleTimeout)})`)
     .option('--no-keep-alive-hint', "l7: ignore the origin's `Keep-Alive: timeout=N` (by default a pooled socket expires before it)")
-    .option('--keep-alive-hint-margin <duration>', `l7: expire a pooled socket this long before the origin's hint (default ${formatDuration(d.keepAliveHintMargin)})`)
+    .option(
+      '--keep-alive-hint-margin <duration>',
+      `l7: expire a pooled socket this long before the origin's hint (default ${formatDuration(d.keepAliveHintMargin)})`,
+    )
     .option('--balance <mode>', `l7: per-request balancing, ${BALANCE_MODES.join(' | ')} (default ${d.balance})`)
     .option('--upstream-timeout <duration>', `l7: 504 when the origin is silent this long (default ${formatDuration(d.upstreamTimeout)})`)
     .option('--header-timeout <duration>', `l7: 408 when a request head takes longer (default ${formatDuration(d.headerTimeout)})`)
-    .option('--client-keep-alive-timeout <duration>', `l7: close an idle client connection after this (default ${formatDuration(d.clientKeepAliveTimeout)})`)
-    .option('--client-timeout <duration>', `l7: drop a client silent this long mid-request, 0ms = never (default ${formatDuration(d.clientTimeout)})`)
+    .option(
+      '--client-keep-alive-timeout <duration>',
+      `l7: close an idle client connection after this (default ${formatDuration(d.clientKeepAliveTimeout)})`,
+    )
+    .option(
+      '--client-timeout <duration>',
+      `l7: drop a client silent this long mid-request, 0ms = never (default ${formatDuration(d.clientTimeout)})`,
+    )
     .option('--max-header-size <bytes>', `l7: 431 for a larger request head (default ${d.maxHeaderSize})`)
     .option('--max-header-count <n>', `l7: 431 for more header fields (default ${d.maxHeaderCount})`)
     .option('--no-retry', 'l7: never retry, even an idempotent request on a stale pooled socket');
@@ -78,7 +87,11 @@ const FLAG_OF: Record<string, string> = {
 function whole(value: unknown, flag: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !/^\d+$/.test(value)) {
-    throw new LabError('LAB_ERR_USAGE', `${flag}: expected a whole number, found ${JSON.stringify(value)}`, { path: flag, expected: 'a whole number', found: JSON.stringify(value) });
+    throw new LabError('LAB_ERR_USAGE', `${flag}: expected a whole number, found ${JSON.stringify(value)}`, {
+      path: flag,
+      expected: 'a whole number',
+      found: JSON.stringify(value),
+    });
   }
   return Number(value);
 }
@@ -127,7 +140,12 @@ export function l7OptionsFromFlags(common: CommonProxyOptions, flags: L7Flags): 
   if (!r.ok) {
     const path = r.error.details.path ?? '';
     const flag = FLAG_OF[path] ?? path;
-    throw new LabError('LAB_ERR_USAGE', r.error.message.replace(`l7 proxy option ${path}`, flag), { ...r.error.details, path: flag }, { cause: r.error });
+    throw new LabError(
+      'LAB_ERR_USAGE',
+      r.error.message.replace(`l7 proxy option ${path}`, flag),
+      { ...r.error.details, path: flag },
+      { cause: r.error },
+    );
   }
   return options;
 }

@@ -1,6 +1,14 @@
 import { Command } from 'commander';
 import { LabError, Recorder, formatEndpoint, parseEndpoint, parseEndpoints, type ProxyEvent } from '@keepalive-lab/core';
-import { PROXY_COMPONENTS, createProxy, findProxyComponent, renderPeerConfig, type ProxyCommon, type ProxyComponent, type RealPeerDef } from '@keepalive-lab/proxies';
+import {
+  PROXY_COMPONENTS,
+  createProxy,
+  findProxyComponent,
+  renderPeerConfig,
+  type ProxyCommon,
+  type ProxyComponent,
+  type RealPeerDef,
+} from '@keepalive-lab/proxies';
 import type { CommandContext } from '../context.js';
 import { addL7Options, l7OptionsFromFlags, L7_FLAGS } from './proxy-l7-options.js';
 import { addKnobFlags, kindFlags, knobsFromFlags } from './proxy-knob-flags.js';
@@ -36,7 +44,7 @@ export function proxyCommand(ctx: CommandContext): Command {
     .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
     .option('--target <host:port,...>', 'origin(s) to forward to, taken round-robin')
     .option('--json', 'print NDJSON events only')
-    .option('--print-config', "print the config a real peer would run with, and exit");
+    .option('--print-config', 'print the config a real peer would run with, and exit');
   addL7Options(cmd);
   addKnobFlags(
     cmd,
@@ -55,7 +63,10 @@ async function runProxy(ctx: CommandContext, cmd: Command, kind: string, flags: 
   }
   refuseOtherKindsFlags(cmd, c);
   if (flags.target === undefined) {
-    throw new LabError('LAB_ERR_USAGE', '--target is required: where to forward, host:port[,host:port...]', { path: '--target', expected: 'host:port[,host:port...]' });
+    throw new LabError('LAB_ERR_USAGE', '--target is required: where to forward, host:port[,host:port...]', {
+      path: '--target',
+      expected: 'host:port[,host:port...]',
+    });
   }
   const listen = parseEndpoint(flags.listen, '--listen');
   if (!listen.ok) throw listen.error;
@@ -84,11 +95,15 @@ function refuseOtherKindsFlags(cmd: Command, c: ProxyComponent): void {
     if (mine.has(flag) || mine.has(flag.replace(/^--no-/, '--'))) continue;
     if (cmd.getOptionValueSource(option.attributeName()) !== 'cli') continue;
     const takes = [...mine].filter((f) => !COMMON_FLAGS.includes(f));
-    throw new LabError('LAB_ERR_USAGE', `${flag} is not a knob of proxy kind ${c.kind}; ${c.kind} takes ${takes.length === 0 ? 'no knobs besides --listen and --target' : takes.join(', ')}`, {
-      path: flag,
-      expected: takes.join(', '),
-      found: flag,
-    });
+    throw new LabError(
+      'LAB_ERR_USAGE',
+      `${flag} is not a knob of proxy kind ${c.kind}; ${c.kind} takes ${takes.length === 0 ? 'no knobs besides --listen and --target' : takes.join(', ')}`,
+      {
+        path: flag,
+        expected: takes.join(', '),
+        found: flag,
+      },
+    );
   }
 }
 
@@ -100,17 +115,26 @@ function stripCommon(options: object): Record<string, unknown> {
 async function printConfig(ctx: CommandContext, c: ProxyComponent, knobs: Record<string, unknown>, common: ProxyCommon): Promise<void> {
   const def = (c as ProxyComponent & { def?: RealPeerDef }).def;
   if (def === undefined) {
-    throw new LabError('LAB_ERR_USAGE', `--print-config: proxy kind ${c.kind} runs in the lab's own process and has no config file`, { path: '--print-config', found: c.kind });
+    throw new LabError('LAB_ERR_USAGE', `--print-config: proxy kind ${c.kind} runs in the lab's own process and has no config file`, {
+      path: '--print-config',
+      found: c.kind,
+    });
   }
   const listen = common.listen ?? { host: '127.0.0.1', port: 0 };
-  const text = await renderPeerConfig(def, knobs, { dir: `/tmp/lab-${c.kind}-XXXXXX`, host: listen.host, port: listen.port, targets: common.targets });
+  const text = await renderPeerConfig(def, knobs, {
+    dir: `/tmp/lab-${c.kind}-XXXXXX`,
+    host: listen.host,
+    port: listen.port,
+    targets: common.targets,
+  });
   ctx.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
 function textPrinter(ctx: CommandContext, targets: string[]): ServePrinter<ProxyEvent> {
   const line = (t: number, text: string) => ctx.stdout.write(`${t.toFixed(1).padStart(9)} ms  ${text}\n`);
   return {
-    listening: ({ host: address, port }) => ctx.stdout.write(`listening on ${formatEndpoint({ host: address, port })}, forwarding to ${targets.join(', ')}\n`),
+    listening: ({ host: address, port }) =>
+      ctx.stdout.write(`listening on ${formatEndpoint({ host: address, port })}, forwarding to ${targets.join(', ')}\n`),
     event: (e) => line(e.t, describeEvent(e)),
     stopped: (signal) => ctx.stdout.write(`stopped (${signal})\n`),
   };

@@ -36,7 +36,10 @@ export function reportCommand(ctx: CommandContext): Command {
       await writeFile(out, html);
       const kb = Math.round(Buffer.byteLength(html) / 1024);
       const shown = relative(ctx.cwd, out);
-      const parts = [...(matrix ? ['the matrix'] : []), ...(views.length > 0 ? [`${views.length} result${views.length === 1 ? '' : 's'}: ${views.map((v) => v.label).join(', ')}`] : [])];
+      const parts = [
+        ...(matrix ? ['the matrix'] : []),
+        ...(views.length > 0 ? [`${views.length} result${views.length === 1 ? '' : 's'}: ${views.map((v) => v.label).join(', ')}`] : []),
+      ];
       ctx.stdout.write(`wrote ${shown === '' || shown.startsWith('..') ? out : shown} (${parts.join('; ')}; ${kb} kB)\n`);
     });
 }

@@ -68,7 +68,15 @@ export function closeWindowOnIdle(ctx: OriginContext): ((socket: Socket) => void
     if (conn.inCloseWindow) return;
     conn.inCloseWindow = true;
     if (isRecording(recorder)) {
-      recorder.record({ event: 'fault', source: 'origin', t: recorder.now(), origin: ctx.options.name, conn: conn.id, id: null, fault: CLOSE_WINDOW_OPEN });
+      recorder.record({
+        event: 'fault',
+        source: 'origin',
+        t: recorder.now(),
+        origin: ctx.options.name,
+        conn: conn.id,
+        id: null,
+        fault: CLOSE_WINDOW_OPEN,
+      });
     }
     const end = setTimeout(() => {
       conn.reason ??= 'idle-timeout';

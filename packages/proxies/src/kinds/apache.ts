@@ -37,7 +37,8 @@ function memberParams(knobs: Record<string, unknown>): string {
   return [...reuse, ...time('ttl'), ...count('max'), ...time('retry')].map((p) => ` ${p}`).join('');
 }
 
-const upstreams = (targets: Endpoint[], params = ''): string => targets.map((t) => `    BalancerMember http://${formatEndpoint(t)}${params}`).join('\n');
+const upstreams = (targets: Endpoint[], params = ''): string =>
+  targets.map((t) => `    BalancerMember http://${formatEndpoint(t)}${params}`).join('\n');
 
 /**
  * The real Apache httpd (Debian's apache2, 2.4) as a reverse proxy:
@@ -57,12 +58,22 @@ export const apache = realPeer({
   peer: { program: 'apache2', envVar: 'LAB_APACHE', debianPackage: 'apache2' },
   directivesIn: 'the `VirtualHost` (at its end)',
   knobs: {
-    disablereuse: z.boolean().optional().describe('close each upstream connection after its request (BalancerMember disablereuse=On), default Off: pooled'),
-    ttl: seconds(1).optional().describe('close a pooled upstream connection idle longer than this when it is next taken (ttl=), default none'),
+    disablereuse: z
+      .boolean()
+      .optional()
+      .describe('close each upstream connection after its request (BalancerMember disablereuse=On), default Off: pooled'),
+    ttl: seconds(1)
+      .optional()
+      .describe('close a pooled upstream connection idle longer than this when it is next taken (ttl=), default none'),
     max: countField(1).optional().describe('upstream connections per origin in the child (max=), default ThreadsPerChild (25)'),
     retry: seconds(0).optional().describe("how long an origin that failed is skipped (retry=), default httpd's 60s"),
-    initialNotPooled: z.boolean().optional().describe("a client connection's first request never takes a pooled upstream connection (SetEnv proxy-initial-not-pooled)"),
-    keepAliveTimeout: durationField.optional().describe("close an idle client connection after this long (KeepAliveTimeout), default httpd's 5s"),
+    initialNotPooled: z
+      .boolean()
+      .optional()
+      .describe("a client connection's first request never takes a pooled upstream connection (SetEnv proxy-initial-not-pooled)"),
+    keepAliveTimeout: durationField
+      .optional()
+      .describe("close an idle client connection after this long (KeepAliveTimeout), default httpd's 5s"),
   },
   // KeepAliveTimeout (5s) on the client side; upstream, ttl= if set, else kept until the origin closes it.
   idle: (knobs) => ({

@@ -22,12 +22,26 @@ export const caddy = realPeer({
   peer: { program: 'caddy', envVar: 'LAB_CADDY', debianPackage: 'caddy' },
   directivesIn: 'the `reverse_proxy` block',
   knobs: {
-    keepalive: countField(0).optional().describe("idle upstream connections kept per origin (keepalive_idle_conns_per_host N), default Caddy's 32; 0 = keepalive off, a new upstream connection per request"),
-    keepaliveTimeout: durationField.optional().describe("close a pooled upstream connection idle this long (transport keepalive <duration>), default Caddy's 2m; ignored with keepalive 0"),
-    maxConnsPerHost: countField(1).optional().describe('upstream connections per origin, busy and idle (max_conns_per_host), default unlimited'),
-    lbTryDuration: durationField.optional().describe('keep trying other origins this long after a failure (lb_try_duration), default 0: no retries'),
+    keepalive: countField(0)
+      .optional()
+      .describe(
+        "idle upstream connections kept per origin (keepalive_idle_conns_per_host N), default Caddy's 32; 0 = keepalive off, a new upstream connection per request",
+      ),
+    keepaliveTimeout: durationField
+      .optional()
+      .describe(
+        "close a pooled upstream connection idle this long (transport keepalive <duration>), default Caddy's 2m; ignored with keepalive 0",
+      ),
+    maxConnsPerHost: countField(1)
+      .optional()
+      .describe('upstream connections per origin, busy and idle (max_conns_per_host), default unlimited'),
+    lbTryDuration: durationField
+      .optional()
+      .describe('keep trying other origins this long after a failure (lb_try_duration), default 0: no retries'),
     lbRetries: countField(0).optional().describe('retries after a failure (lb_retries), default 0'),
-    idleTimeout: durationField.optional().describe("close an idle client connection after this long (servers timeouts idle), default Caddy's 5m"),
+    idleTimeout: durationField
+      .optional()
+      .describe("close an idle client connection after this long (servers timeouts idle), default Caddy's 5m"),
   },
   // servers timeouts idle (5m) on the client side; the transport's keepalive (2m) upstream, none with keepalive 0.
   idle: (knobs) => ({

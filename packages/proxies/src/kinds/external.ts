@@ -19,6 +19,8 @@ export const external: ProxyComponent = {
   missing: () => null,
   version: () => Promise.resolve(null),
   create() {
-    return Promise.reject(new LabError('LAB_ERR_USAGE', 'proxy kind external is not started by the lab: the client goes to its url', { found: 'external' }));
+    return Promise.reject(
+      new LabError('LAB_ERR_USAGE', 'proxy kind external is not started by the lab: the client goes to its url', { found: 'external' }),
+    );
   },
 };

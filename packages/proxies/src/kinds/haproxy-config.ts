@@ -16,7 +16,13 @@ export const haproxyServers = (targets: Endpoint[]): string => targets.map((t, i
  * HAProxy's required ones, long enough never to fire in a run.
  * `directives:` go in the backend.
  */
-export function haproxyConfig(mode: 'http' | 'tcp', site: PeerSite, backendLines: string[], defaultsLines: string[], directives: string[] | undefined): string {
+export function haproxyConfig(
+  mode: 'http' | 'tcp',
+  site: PeerSite,
+  backendLines: string[],
+  defaultsLines: string[],
+  directives: string[] | undefined,
+): string {
   const extraDefaults = indentLines(defaultsLines, '  ');
   // mode http: one log line per request to stdout (the lab keeps it), with the request id for the join,
   // the port HAProxy's server-side connection used (%bp: what the origin saw), retries (%rc) and the status.

@@ -18,7 +18,11 @@ export const haproxy = realPeer({
     keepAliveTimeout: durationField.optional().describe('timeout http-keep-alive: how long an idle client connection is kept'),
   },
   // timeout http-keep-alive falls back to timeout client (the lab's config sets it); idle server connections are purged every pool-purge-delay (5s).
-  idle: (knobs) => ({ clientSide: (knobs.keepAliveTimeout as number | undefined) ?? HAPROXY_SESSION_TIMEOUT_MS, upstream: 5_000, note: 'idle server connections purged gradually (pool-purge-delay)' }),
+  idle: (knobs) => ({
+    clientSide: (knobs.keepAliveTimeout as number | undefined) ?? HAPROXY_SESSION_TIMEOUT_MS,
+    upstream: 5_000,
+    note: 'idle server connections purged gradually (pool-purge-delay)',
+  }),
   versionArgs: ['-v'],
   file: 'haproxy.cfg',
   upstreams: haproxyServers,

@@ -29,7 +29,10 @@ export const httpProxy: ProxyComponent = {
   summary: 'node-http-proxy 1.18 on node:http: no agent by default, so a new upstream connection per request',
   source: 'npm',
   knobs: {
-    keepAlive: z.boolean().optional().describe("an upstream http.Agent({ keepAlive: true }); default false, http-proxy's own: no agent, Connection: close upstream"),
+    keepAlive: z
+      .boolean()
+      .optional()
+      .describe("an upstream http.Agent({ keepAlive: true }); default false, http-proxy's own: no agent, Connection: close upstream"),
     maxSockets: countField(1).optional().describe("the agent's maxSockets per origin (only with keepAlive)"),
     xfwd: z.boolean().optional().describe('add X-Forwarded-For, -Port, -Proto and -Host'),
   },
@@ -41,7 +44,10 @@ export const httpProxy: ProxyComponent = {
   async create(knobs, common) {
     const k = knobs as HttpProxyKnobs;
     if (k.maxSockets !== undefined && k.keepAlive !== true) {
-      throw new LabError('LAB_ERR_USAGE', "http-proxy knob maxSockets is the keep-alive agent's: set keepAlive: true too", { path: 'maxSockets', found: String(k.maxSockets) });
+      throw new LabError('LAB_ERR_USAGE', "http-proxy knob maxSockets is the keep-alive agent's: set keepAlive: true too", {
+        path: 'maxSockets',
+        found: String(k.maxSockets),
+      });
     }
     if (common.targets.length === 0) throw new LabError('LAB_ERR_USAGE', 'http-proxy needs at least one target', { path: 'targets' });
     const { default: lib } = await import('http-proxy');
@@ -65,7 +71,10 @@ class HttpProxyLab extends HttpServerProxy implements LabProxy {
     super(server, common);
     this.name = common.name ?? 'http-proxy';
     this.#targets = common.targets;
-    this.#agent = knobs.keepAlive === true ? new Agent({ keepAlive: true, ...(knobs.maxSockets === undefined ? {} : { maxSockets: knobs.maxSockets }) }) : null;
+    this.#agent =
+      knobs.keepAlive === true
+        ? new Agent({ keepAlive: true, ...(knobs.maxSockets === undefined ? {} : { maxSockets: knobs.maxSockets }) })
+        : null;
     // A freed socket goes back to the agent's idle list; while closing it is closed instead.
     this.#agent?.on('free', (socket: Socket) => {
       if (this.closing) socket.destroy();

@@ -5,7 +5,11 @@ import { l7Engine } from './l7-knobs.js';
  * only when a run asks for it: its binding self-check must not stand in the
  * way of every other kind on a node whose internals changed.
  */
-export const l7Fast = l7Engine('l7-fast', "l7's duties on node's llhttp directly, without node:http's objects (the speed path)", async (options) => {
-  const { createL7FastProxy } = await import('../l7-fast/index.js');
-  return createL7FastProxy(options);
-});
+export const l7Fast = l7Engine(
+  'l7-fast',
+  "l7's duties on node's llhttp directly, without node:http's objects (the speed path)",
+  async (options) => {
+    const { createL7FastProxy } = await import('../l7-fast/index.js');
+    return createL7FastProxy(options);
+  },
+);

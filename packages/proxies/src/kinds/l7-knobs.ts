@@ -39,7 +39,9 @@ export function l7Engine(kind: string, summary: string, build: (options: L7Proxy
     idle: (knobs) => ({
       clientSide: L7_DEFAULTS.clientKeepAliveTimeout + 1000,
       upstream: (knobs.poolIdleTimeout as number | undefined) ?? L7_DEFAULTS.poolIdleTimeout,
-      ...(knobs.keepAliveHint === false ? {} : { hintMargin: (knobs.keepAliveHintMargin as number | undefined) ?? L7_DEFAULTS.keepAliveHintMargin }),
+      ...(knobs.keepAliveHint === false
+        ? {}
+        : { hintMargin: (knobs.keepAliveHintMargin as number | undefined) ?? L7_DEFAULTS.keepAliveHintMargin }),
     }),
     create: (knobs, common) => build({ ...common, ...(knobs as Partial<L7ProxyOptions>) }),
   };

@@ -1,7 +1,11 @@
 import { l7Engine } from './l7-knobs.js';
 
 /** The lab's L7 proxy on node:http, the teaching engine: pools upstream connections, balances per request, retries stale GETs. */
-export const l7 = l7Engine('l7', "the lab's HTTP proxy on node:http: pooled upstream keep-alive, per-request balance, stale-GET retry", async (options) => {
-  const { createL7Proxy } = await import('../l7/index.js');
-  return createL7Proxy(options);
-});
+export const l7 = l7Engine(
+  'l7',
+  "the lab's HTTP proxy on node:http: pooled upstream keep-alive, per-request balance, stale-GET retry",
+  async (options) => {
+    const { createL7Proxy } = await import('../l7/index.js');
+    return createL7Proxy(options);
+  },
+);

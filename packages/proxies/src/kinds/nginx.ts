@@ -22,13 +22,16 @@ export const nginx = realPeer({
   peer: { program: 'nginx', envVar: 'LAB_NGINX', debianPackage: 'nginx-light' },
   directivesIn: '`location /` (after the proxy_* lines)',
   knobs: {
-    keepalive: countField(0).optional().describe(`idle upstream connections cached per worker (keepalive N), default ${DEFAULT_KEEPALIVE}, 0 = none`),
+    keepalive: countField(0)
+      .optional()
+      .describe(`idle upstream connections cached per worker (keepalive N), default ${DEFAULT_KEEPALIVE}, 0 = none`),
     keepaliveTimeout: durationField.optional().describe("upstream keepalive_timeout, default nginx's 60s"),
   },
   // Client side: keepalive_timeout (75s, the lab's config leaves it); upstream: the pool's keepalive_timeout, none without keepalive.
   idle: (knobs) => ({
     clientSide: 75_000,
-    upstream: ((knobs.keepalive as number | undefined) ?? DEFAULT_KEEPALIVE) === 0 ? 0 : ((knobs.keepaliveTimeout as number | undefined) ?? 60_000),
+    upstream:
+      ((knobs.keepalive as number | undefined) ?? DEFAULT_KEEPALIVE) === 0 ? 0 : ((knobs.keepaliveTimeout as number | undefined) ?? 60_000),
   }),
   versionArgs: ['-v'],
   file: 'nginx.conf',
@@ -36,7 +39,8 @@ export const nginx = realPeer({
   generate(knobs, site) {
     const keepalive = (knobs.keepalive as number | undefined) ?? DEFAULT_KEEPALIVE;
     const timeout = knobs.keepaliveTimeout as number | undefined;
-    const pool = keepalive > 0 ? `\n    keepalive ${keepalive};${timeout === undefined ? '' : `\n    keepalive_timeout ${timeout}ms;`}` : '';
+    const pool =
+      keepalive > 0 ? `\n    keepalive ${keepalive};${timeout === undefined ? '' : `\n    keepalive_timeout ${timeout}ms;`}` : '';
     const http11 = keepalive > 0 ? '\n      proxy_http_version 1.1;\n      proxy_set_header Connection "";' : '';
     const d = site.dir;
     return `daemon off;

@@ -7,7 +7,10 @@ import { LabError, type Endpoint } from '@keepalive-lab/core';
  * for the generated config, or the user's whole config file.
  */
 export const peerConfigKnobs = {
-  directives: z.array(z.string()).optional().describe("lines added to the generated config (the block each kind puts them in is in docs/reference.md)"),
+  directives: z
+    .array(z.string())
+    .optional()
+    .describe('lines added to the generated config (the block each kind puts them in is in docs/reference.md)'),
   configFile: z
     .string()
     .min(1)
@@ -39,20 +42,32 @@ export async function peerConfig(configFile: string | undefined, generated: () =
   try {
     text = await readFile(configFile, 'utf8');
   } catch (err) {
-    throw new LabError('LAB_ERR_USAGE', `proxy.configFile ${configFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { path: 'proxy.configFile', found: configFile }, { cause: err });
+    throw new LabError(
+      'LAB_ERR_USAGE',
+      `proxy.configFile ${configFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      { path: 'proxy.configFile', found: configFile },
+      { cause: err },
+    );
   }
   return text.replace(/\{\{\s*([a-z]+)\s*\}\}/g, (whole, name: string) => {
     const v = values[name];
     if (v === undefined) {
-      throw new LabError('LAB_ERR_USAGE', `proxy.configFile ${configFile}: unknown placeholder ${whole}; known: ${Object.keys(values).map((k) => `{{${k}}}`).join(' ')}`, {
-        path: 'proxy.configFile',
-        expected: Object.keys(values).join(', '),
-        found: whole,
-      });
+      throw new LabError(
+        'LAB_ERR_USAGE',
+        `proxy.configFile ${configFile}: unknown placeholder ${whole}; known: ${Object.keys(values)
+          .map((k) => `{{${k}}}`)
+          .join(' ')}`,
+        {
+          path: 'proxy.configFile',
+          expected: Object.keys(values).join(', '),
+          found: whole,
+        },
+      );
     }
     return v;
   });
 }
 
 /** Directive lines indented for the block they go in. */
-export const indentLines = (lines: readonly string[] | undefined, indent: string): string => (lines ?? []).map((l) => `\n${indent}${l}`).join('');
+export const indentLines = (lines: readonly string[] | undefined, indent: string): string =>
+  (lines ?? []).map((l) => `\n${indent}${l}`).join('');

@@ -12,7 +12,12 @@ export const findPeer = (p: PeerProgram, env: NodeJS.ProcessEnv = process.env): 
 export function peerMissing(kind: string, p: PeerProgram, env: NodeJS.ProcessEnv = process.env): string | null {
   if (findPeer(p, env) !== null) return null;
   const chosen = env[p.envVar];
-  return notInstalled(kind, p.program, installLine(p), chosen !== undefined && chosen !== '' ? `${p.envVar}=${chosen} is not an executable` : null);
+  return notInstalled(
+    kind,
+    p.program,
+    installLine(p),
+    chosen !== undefined && chosen !== '' ? `${p.envVar}=${chosen} is not an executable` : null,
+  );
 }
 
 /** The one sentence for a missing peer, wherever it is noticed (the registry's check, or a child given a binary that is not there). */

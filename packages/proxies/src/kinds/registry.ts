@@ -20,7 +20,22 @@ import { varnish } from './varnish.js';
  * own, then real peers, then `external`. Adding a kind is one file in this
  * folder and one line here.
  */
-export const PROXY_COMPONENTS: readonly ProxyComponent[] = [naiveL4, pipeL4, l7, l7Fast, nginx, haproxy, haproxyTcp, caddy, apache, varnish, squid, httpProxy, undiciProxy, external];
+export const PROXY_COMPONENTS: readonly ProxyComponent[] = [
+  naiveL4,
+  pipeL4,
+  l7,
+  l7Fast,
+  nginx,
+  haproxy,
+  haproxyTcp,
+  caddy,
+  apache,
+  varnish,
+  squid,
+  httpProxy,
+  undiciProxy,
+  external,
+];
 
 export const PROXY_KINDS: readonly string[] = PROXY_COMPONENTS.map((c) => c.kind);
 
@@ -31,7 +46,10 @@ export function findProxyComponent(kind: string): ProxyComponent | undefined {
 export function proxyComponent(kind: string): ProxyComponent {
   const c = findProxyComponent(kind);
   if (c === undefined) {
-    throw new LabError('LAB_ERR_USAGE', `unknown proxy kind ${JSON.stringify(kind)}: expected one of ${PROXY_KINDS.join(', ')}`, { found: kind, known: [...PROXY_KINDS] });
+    throw new LabError('LAB_ERR_USAGE', `unknown proxy kind ${JSON.stringify(kind)}: expected one of ${PROXY_KINDS.join(', ')}`, {
+      found: kind,
+      known: [...PROXY_KINDS],
+    });
   }
   return c;
 }

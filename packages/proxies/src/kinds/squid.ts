@@ -10,7 +10,9 @@ import { realPeer } from './real-peer.js';
  * its own, which the lab would count as the client's.
  */
 const peers = (targets: Endpoint[]): string =>
-  targets.map((t, i) => `cache_peer ${t.host} parent ${t.port} 0 no-query no-digest no-netdb-exchange originserver round-robin name=origin${i}`).join('\n');
+  targets
+    .map((t, i) => `cache_peer ${t.host} parent ${t.port} 0 no-query no-digest no-netdb-exchange originserver round-robin name=origin${i}`)
+    .join('\n');
 
 /** Squid's timeouts take whole seconds (`milliseconds` is refused as too small a unit). */
 const wholeSeconds = durationField.refine((ms) => ms % 1000 === 0, 'whole seconds (Squid takes no smaller unit)');
@@ -30,13 +32,22 @@ export const squid = realPeer({
   layer: 'l7',
   summary: 'Squid 5.7 (Debian) as an accelerator: nothing cached, origin connections pooled',
   peer: { program: 'squid', envVar: 'LAB_SQUID', debianPackage: 'squid' },
-  directivesIn: 'squid.conf, after the lab\'s settings and before its `cache`/`never_direct`/`http_access` rules',
+  directivesIn: "squid.conf, after the lab's settings and before its `cache`/`never_direct`/`http_access` rules",
   knobs: {
     pool: z.boolean().optional().describe('server_persistent_connections: reuse origin connections, default on'),
-    poolIdleTimeout: wholeSeconds.optional().describe("server_idle_pconn_timeout: close a pooled origin connection idle this long, default Squid's 1m"),
-    clientKeepAlive: z.boolean().optional().describe('client_persistent_connections: keep client connections open between requests, default on'),
-    keepAliveTimeout: wholeSeconds.optional().describe("client_idle_pconn_timeout: how long an idle client connection is kept, default Squid's 2m"),
-    forwardMaxTries: countField(1).optional().describe('forward_max_tries: attempts per request, default 25; 1 = no retry after a pooled connection fails'),
+    poolIdleTimeout: wholeSeconds
+      .optional()
+      .describe("server_idle_pconn_timeout: close a pooled origin connection idle this long, default Squid's 1m"),
+    clientKeepAlive: z
+      .boolean()
+      .optional()
+      .describe('client_persistent_connections: keep client connections open between requests, default on'),
+    keepAliveTimeout: wholeSeconds
+      .optional()
+      .describe("client_idle_pconn_timeout: how long an idle client connection is kept, default Squid's 2m"),
+    forwardMaxTries: countField(1)
+      .optional()
+      .describe('forward_max_tries: attempts per request, default 25; 1 = no retry after a pooled connection fails'),
   },
   // client_idle_pconn_timeout (2m) and server_idle_pconn_timeout (1m).
   idle: (knobs) => ({

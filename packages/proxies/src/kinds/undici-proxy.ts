@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
-import { z } from 'zod';
 import { countField, durationField, formatEndpoint, LabError } from '@keepalive-lab/core';
 import type { LabProxy, ProxyCommon, ProxyComponent } from './component.js';
 import { HttpServerProxy } from './http-server-proxy.js';
@@ -31,8 +30,12 @@ export const undiciProxy: ProxyComponent = {
   source: 'npm',
   knobs: {
     connections: countField(1).optional().describe("Pool connections: sockets per origin, default undici's unlimited"),
-    keepAliveTimeout: durationField.optional().describe("idle socket kept this long when the origin gives no Keep-Alive hint, default undici's 4s"),
-    keepAliveMaxTimeout: durationField.optional().describe("cap on the idle time the origin's Keep-Alive hint asks for, default undici's 10m"),
+    keepAliveTimeout: durationField
+      .optional()
+      .describe("idle socket kept this long when the origin gives no Keep-Alive hint, default undici's 4s"),
+    keepAliveMaxTimeout: durationField
+      .optional()
+      .describe("cap on the idle time the origin's Keep-Alive hint asks for, default undici's 10m"),
     pipelining: countField(0).optional().describe("requests in flight per socket, default undici's 1 (0 = no keep-alive)"),
   },
   startable: true,
@@ -73,7 +76,8 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transf
 function endToEnd(raw: string[]): string[] {
   const listed = new Set<string>();
   for (let i = 0; i < raw.length; i += 2) {
-    if ((raw[i] as string).toLowerCase() === 'connection') for (const t of (raw[i + 1] as string).split(',')) listed.add(t.trim().toLowerCase());
+    if ((raw[i] as string).toLowerCase() === 'connection')
+      for (const t of (raw[i + 1] as string).split(',')) listed.add(t.trim().toLowerCase());
   }
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {

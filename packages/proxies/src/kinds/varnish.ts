@@ -33,15 +33,15 @@ export const varnish = realPeer({
   layer: 'l7',
   summary: 'Varnish 7.1 (Debian) in pass mode: nothing cached, backend connections pooled',
   peer: { program: 'varnishd', envVar: 'LAB_VARNISH', debianPackage: 'varnish' },
-  directivesIn: 'the VCL at top level, before the lab\'s `sub vcl_recv` (so a `sub vcl_recv` of yours runs first)',
+  directivesIn: "the VCL at top level, before the lab's `sub vcl_recv` (so a `sub vcl_recv` of yours runs first)",
   knobs: {
     pool: z.boolean().optional().describe('reuse backend connections (default true); false sends each request with Connection: close'),
     poolIdleTimeout: durationField
-      .refine((ms) => ms >= 1000, 'at least 1s (Varnish\'s minimum)')
+      .refine((ms) => ms >= 1000, "at least 1s (Varnish's minimum)")
       .optional()
       .describe("backend_idle_timeout: close a pooled backend connection idle this long, default Varnish's 60s"),
     keepAliveTimeout: durationField.optional().describe("timeout_idle: how long an idle client connection is kept, default Varnish's 5s"),
-    maxConnections: countField(1).optional().describe('each backend\'s .max_connections (Varnish 7.1 answers 503 beyond it, no queue)'),
+    maxConnections: countField(1).optional().describe("each backend's .max_connections (Varnish 7.1 answers 503 beyond it, no queue)"),
   },
   // timeout_idle (5s) on the client side; backend_idle_timeout (60s) for pooled backend connections.
   idle: (knobs) => ({
@@ -57,12 +57,16 @@ export const varnish = realPeer({
     const several = names.length > 1;
     const directives = (knobs.directives as string[] | undefined) ?? [];
     // The parameters as comments, so the config the lab records shows them.
-    const params = paramCommands(knobs).map((c) => `\n# varnishd -I ${PARAMS_FILE}: ${c}`).join('');
+    const params = paramCommands(knobs)
+      .map((c) => `\n# varnishd -I ${PARAMS_FILE}: ${c}`)
+      .join('');
     const blocks = [
       `vcl 4.1;${params}`,
       ...(several ? ['import directors;'] : []),
       backends(site.targets, max === undefined ? '' : `\n  .max_connections = ${max};`),
-      ...(several ? [`sub vcl_init {\n  new lab = directors.round_robin();${names.map((n) => `\n  lab.add_backend(${n});`).join('')}\n}`] : []),
+      ...(several
+        ? [`sub vcl_init {\n  new lab = directors.round_robin();${names.map((n) => `\n  lab.add_backend(${n});`).join('')}\n}`]
+        : []),
       ...(directives.length > 0 ? [directives.join('\n')] : []),
       `sub vcl_recv {${several ? '\n  set req.backend_hint = lab.backend();' : ''}\n  return (pass);\n}`,
       // Varnish has no switch for backend keep-alive: a bereq with Connection: close makes it close the connection after the response.
@@ -71,7 +75,12 @@ export const varnish = realPeer({
     return `${blocks.join('\n\n')}\n`;
   },
   prepare: async (site, knobs) => {
-    await writeFile(join(site.dir, PARAMS_FILE), paramCommands(knobs).map((c) => `${c}\n`).join(''));
+    await writeFile(
+      join(site.dir, PARAMS_FILE),
+      paramCommands(knobs)
+        .map((c) => `${c}\n`)
+        .join(''),
+    );
   },
   // -j none: no privilege separation, so nothing in the temp dir needs to be readable by user varnish.
   // -T none: no management port; -n: the workdir (shared memory, compiled VCL) in the temp dir, not /var/lib/varnish.

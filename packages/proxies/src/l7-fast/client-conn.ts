@@ -100,7 +100,8 @@ export class FastClient {
     const r = this.#parser.execute(data);
     // Bytes behind a request that ends the connection, read whole (llhttp refuses any after a `close` one:
     // HPE_CLOSED_CONNECTION), are never read: that request keeps its answer, then the connection closes.
-    if (r instanceof Error && !(this.#stopped && this.#parsing === null)) this.#refuse((r as ParseError).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400, (r as ParseError).code);
+    if (r instanceof Error && !(this.#stopped && this.#parsing === null))
+      this.#refuse((r as ParseError).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400, (r as ParseError).code);
     const started = this.#started;
     for (let i = 0; i < started.length; i++) {
       const ex = started[i] as FastExchange;
@@ -287,7 +288,12 @@ export class FastClient {
     for (const ex of this.#queue) ex.onClientGone();
     this.#queue.length = 0;
     this.#parsing = null;
-    const reason = closeReason({ localReason: this.reason, errorCode: this.#errorCode, peerEnded: this.#sawEnd, shuttingDown: this.#ctx.closing });
+    const reason = closeReason({
+      localReason: this.reason,
+      errorCode: this.#errorCode,
+      peerEnded: this.#sawEnd,
+      shuttingDown: this.#ctx.closing,
+    });
     this.#ctx.clientClosed(this, reason);
     const p = this.#parser;
     setImmediate(() => p.close());

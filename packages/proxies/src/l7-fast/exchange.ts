@@ -53,7 +53,18 @@ export class FastExchange extends AnswerStream implements PoolRequest, LinkOwner
   #counted = false;
 
   /** `target` -1: answered by the proxy, nothing goes upstream. Otherwise it counts as outstanding there from now. */
-  constructor(ctx: FastContext, client: FastClient, id: string | null, method: string, target: number, head: string, hasBody: boolean, chunked: boolean, keepAlive: boolean, http10: boolean) {
+  constructor(
+    ctx: FastContext,
+    client: FastClient,
+    id: string | null,
+    method: string,
+    target: number,
+    head: string,
+    hasBody: boolean,
+    chunked: boolean,
+    keepAlive: boolean,
+    http10: boolean,
+  ) {
     super(ctx, client, id, keepAlive);
     this.method = method;
     this.head = head;
@@ -141,7 +152,17 @@ export class FastExchange extends AnswerStream implements PoolRequest, LinkOwner
     this.client.resumeFor(this);
   }
 
-  onResponseHead(_major: number, _minor: number, fields: string[] | undefined, _m: number | undefined, _u: string | undefined, status: number | undefined, message: string | undefined, _upgrade: boolean, upKeepAlive: boolean): number {
+  onResponseHead(
+    _major: number,
+    _minor: number,
+    fields: string[] | undefined,
+    _m: number | undefined,
+    _u: string | undefined,
+    status: number | undefined,
+    message: string | undefined,
+    _upgrade: boolean,
+    upKeepAlive: boolean,
+  ): number {
     this.#gotBytes = true;
     const code = status ?? 0;
     const ctx = this.ctx;
@@ -223,7 +244,14 @@ export class FastExchange extends AnswerStream implements PoolRequest, LinkOwner
     }
     const retry =
       this.ctx.options.retryStale &&
-      isRetryable({ method: this.method, attempt: this.attempt, reused: this.reusedSocket, responseBytes: this.#gotBytes ? 1 : 0, hasBody: this.hasBody, errorCode: code });
+      isRetryable({
+        method: this.method,
+        attempt: this.attempt,
+        reused: this.reusedSocket,
+        responseBytes: this.#gotBytes ? 1 : 0,
+        hasBody: this.hasBody,
+        errorCode: code,
+      });
     if (retry) {
       this.ctx.countRetry();
       this.#send();

@@ -77,7 +77,10 @@ export class Answers {
   readonly #closing = new Map<number, string>();
 
   constructor(clientKeepAliveTimeout: number) {
-    this.keepAlive = clientKeepAliveTimeout > 0 ? `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(clientKeepAliveTimeout / 1000)}\r\n` : 'Connection: keep-alive\r\n';
+    this.keepAlive =
+      clientKeepAliveTimeout > 0
+        ? `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(clientKeepAliveTimeout / 1000)}\r\n`
+        : 'Connection: keep-alive\r\n';
   }
 
   /** The whole response for `status`; `close` makes it the connection's last. */

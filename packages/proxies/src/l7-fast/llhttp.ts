@@ -73,7 +73,12 @@ function load(): { HTTPParser: HttpParserClass; methods: readonly string[] } {
   try {
     mod = createRequire(import.meta.url)('node:_http_common');
   } catch (err) {
-    throw new LabError('LAB_ERR_INTERNAL', `l7-fast: node ${process.version} has no node:_http_common`, { found: process.version }, { cause: err });
+    throw new LabError(
+      'LAB_ERR_INTERNAL',
+      `l7-fast: node ${process.version} has no node:_http_common`,
+      { found: process.version },
+      { cause: err },
+    );
   }
   const m = mod as { HTTPParser?: unknown; methods?: unknown };
   if (typeof m.HTTPParser !== 'function') throw fault('HTTPParser is not a constructor');

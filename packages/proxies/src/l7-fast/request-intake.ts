@@ -26,7 +26,10 @@ export function admitRequest(
   upgrade: boolean,
   keepAlive: boolean,
 ): FastExchange | null {
-  const f = checkRequestFraming({ httpVersionMajor: major, httpVersionMinor: minor, rawHeaders: raw, url, method }, ctx.options.maxHeaderCount);
+  const f = checkRequestFraming(
+    { httpVersionMajor: major, httpVersionMinor: minor, rawHeaders: raw, url, method },
+    ctx.options.maxHeaderCount,
+  );
   const http10 = major === 1 && minor === 0;
   if (f.reject !== null) {
     const ex = new FastExchange(ctx, client, f.id, method, -1, '', false, false, false, http10);

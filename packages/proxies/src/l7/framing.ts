@@ -117,7 +117,10 @@ export function checkRequestFraming(req: RequestHeadFacts, maxHeaderCount: numbe
   if (hosts === 0 && req.httpVersionMinor === 1) return reject(400, 'missing-host', id);
   let chunked = false;
   if (te !== null) {
-    const codings = te.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '');
+    const codings = te
+      .split(',')
+      .map((c) => c.trim().toLowerCase())
+      .filter((c) => c !== '');
     if (codings.length !== 1 || codings[0] !== 'chunked') return reject(codings.at(-1) === 'chunked' ? 501 : 400, 'transfer-coding', id);
     chunked = true;
   }

@@ -43,12 +43,23 @@ function special(name: string): string | null {
 }
 
 function tokens(value: string): string[] {
-  return value.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
+  return value
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter((t) => t !== '');
 }
 
 /** Copies end-to-end fields of `raw` into `out`, noting what the hop-by-hop ones said. */
 function scan(raw: string[], out: string[], forRequest: boolean): Scan {
-  const s: Scan = { listed: null, close: false, keepAlive: null, trailers: false, chunked: false, contentLength: false, forwardedFor: null };
+  const s: Scan = {
+    listed: null,
+    close: false,
+    keepAlive: null,
+    trailers: false,
+    chunked: false,
+    contentLength: false,
+    forwardedFor: null,
+  };
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
@@ -164,7 +175,13 @@ export function clientResponseHeaders(rawHeaders: string[], via: string): Respon
   if (s.chunked && s.contentLength) out = dropListed(out, ['content-length']);
   out.push('Via', via);
   const m = s.keepAlive === null ? null : KEEP_ALIVE_TIMEOUT.exec(s.keepAlive);
-  return { headers: out, keepAliveSeconds: m ? Number(m[1]) : null, close: s.close, chunked: s.chunked, contentLength: s.contentLength && !s.chunked };
+  return {
+    headers: out,
+    keepAliveSeconds: m ? Number(m[1]) : null,
+    close: s.close,
+    chunked: s.chunked,
+    contentLength: s.contentLength && !s.chunked,
+  };
 }
 
 /**
@@ -182,7 +199,13 @@ export function clientResponseHeaders(rawHeaders: string[], via: string): Respon
  * Returns the whole interim message (latin1), or null to drop it. Its
  * Content-Length or Transfer-Encoding, meaningless on a 1xx, are dropped.
  */
-export function interimResponse(status: number, message: string, rawHeaders: string[], via: string, to: { http10: boolean; sentContinue: boolean }): string | null {
+export function interimResponse(
+  status: number,
+  message: string,
+  rawHeaders: string[],
+  via: string,
+  to: { http10: boolean; sentContinue: boolean },
+): string | null {
   if (to.http10 || status === 101 || (status === 100 && to.sentContinue)) return null;
   let out: string[] = [];
   const s = scan(rawHeaders, out, false);

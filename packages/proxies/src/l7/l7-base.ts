@@ -158,7 +158,15 @@ export abstract class L7Base<C extends L7BaseClient> extends ServerBase {
   clientClosed(c: C, reason: CloseReason): void {
     this.clients.delete(c.socket);
     const r = this.recorder;
-    r.record({ event: 'client-close', source: 'proxy', t: r.now(), proxy: this.options.name, clientConn: c.id, clientPort: c.port, reason });
+    r.record({
+      event: 'client-close',
+      source: 'proxy',
+      t: r.now(),
+      proxy: this.options.name,
+      clientConn: c.id,
+      clientPort: c.port,
+      reason,
+    });
   }
 
   /** An accepted socket: tracked, counted, its client made (`make` gets the new id) and its open recorded. */
@@ -179,10 +187,28 @@ export abstract class L7Base<C extends L7BaseClient> extends ServerBase {
       track: (socket) => this.track(socket),
       nextConnId: () => ++this.#upstreamIds,
       opened: (c) => {
-        r.record({ event: 'upstream-open', source: 'proxy', t: r.now(), proxy, upstreamConn: c.id, localPort: c.localPort, target, clientConn: null });
+        r.record({
+          event: 'upstream-open',
+          source: 'proxy',
+          t: r.now(),
+          proxy,
+          upstreamConn: c.id,
+          localPort: c.localPort,
+          target,
+          clientConn: null,
+        });
       },
       closed: (c, reason) => {
-        r.record({ event: 'upstream-close', source: 'proxy', t: r.now(), proxy, upstreamConn: c.id, localPort: c.localPort, target, reason });
+        r.record({
+          event: 'upstream-close',
+          source: 'proxy',
+          t: r.now(),
+          proxy,
+          upstreamConn: c.id,
+          localPort: c.localPort,
+          target,
+          reason,
+        });
       },
     });
   }

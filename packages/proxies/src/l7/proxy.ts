@@ -89,19 +89,22 @@ export class L7Proxy extends L7Base<ClientConn> implements ExchangeContext {
   };
 
   readonly #onConnection = (socket: Socket): void => {
-    const c = this.accept(socket, (id): ClientConn => ({
-      id,
+    const c = this.accept(
       socket,
-      port: socket.remotePort ?? null,
-      ip: socket.remoteAddress ?? '',
-      inFlight: 0,
-      lastTarget: null,
-      reason: null,
-      closeWhenIdle: false,
-      current: null,
-      last: null,
-      refusal: null,
-    }));
+      (id): ClientConn => ({
+        id,
+        socket,
+        port: socket.remotePort ?? null,
+        ip: socket.remoteAddress ?? '',
+        inFlight: 0,
+        lastTarget: null,
+        reason: null,
+        closeWhenIdle: false,
+        current: null,
+        last: null,
+        refusal: null,
+      }),
+    );
     let sawEnd = false;
     let errorCode: string | null = null;
     socket.on('end', () => {

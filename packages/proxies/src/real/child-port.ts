@@ -195,7 +195,10 @@ function accepts(host: string, port: number): Promise<boolean> {
 export async function waitAccepting(child: ChildProcess, what: string, host: string, port: number, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    if (exited(child)) throw new LabError('LAB_ERR_LISTEN', `${what} exited (${child.exitCode ?? child.signalCode}) before listening on ${host}:${port}`, { found: `${host}:${port}` });
+    if (exited(child))
+      throw new LabError('LAB_ERR_LISTEN', `${what} exited (${child.exitCode ?? child.signalCode}) before listening on ${host}:${port}`, {
+        found: `${host}:${port}`,
+      });
     if (await ready(child, host, port)) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

@@ -159,12 +159,16 @@ export class ChildProxy {
         const tail = this.#said.trim().slice(-STDERR_QUOTE);
         await this.#cleanup();
         if (taken && start < starts) {
-          this.#note(`${program} could not bind ${at.host}:${port} (in use by another process); starting it again on a fresh port (${start + 1} of ${starts})`);
+          this.#note(
+            `${program} could not bind ${at.host}:${port} (in use by another process); starting it again on a fresh port (${start + 1} of ${starts})`,
+          );
           continue;
         }
         const tries = start > 1 ? ` (start ${start} of ${starts}, each on a fresh port)` : '';
         if (!(err instanceof LabError) || (tail === '' && tries === '')) throw err;
-        throw new LabError(err.code, `${err.message}${tries}${tail === '' ? '' : `; ${program} said: ${tail}`}`, err.details, { cause: err });
+        throw new LabError(err.code, `${err.message}${tries}${tail === '' ? '' : `; ${program} said: ${tail}`}`, err.details, {
+          cause: err,
+        });
       }
     }
   }
@@ -199,7 +203,10 @@ export class ChildProxy {
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', keep);
     let closed = false;
-    const pipesClosed = once(child, 'close').then(() => void (closed = true), () => undefined);
+    const pipesClosed = once(child, 'close').then(
+      () => void (closed = true),
+      () => undefined,
+    );
     // A spawn failure (EACCES between the check and the exec) arrives as 'error'; it also sets exitCode, which waitAccepting sees.
     child.once('error', (err) => keep(`\nspawn: ${err.message}`));
     try {
@@ -228,7 +235,8 @@ export class ChildProxy {
     for (const name of this.#program.logFiles ?? []) {
       // Absent when the child logged nothing (or never started): nothing to add.
       const text = await readFile(join(this.#dir, name), 'utf8').catch(() => '');
-      if (text !== '') this.#stderr = `${this.#stderr}${this.#stderr.endsWith('\n') || this.#stderr === '' ? '' : '\n'}${text}`.slice(-STDERR_KEEP);
+      if (text !== '')
+        this.#stderr = `${this.#stderr}${this.#stderr.endsWith('\n') || this.#stderr === '' ? '' : '\n'}${text}`.slice(-STDERR_KEEP);
     }
     await rm(this.#dir, { recursive: true, force: true });
   }

@@ -36,10 +36,16 @@ export interface OriginRequest {
 }
 
 /** What the origin does with a request: bytes to write, or a behaviour. */
-export type Answer = string | { silent: true } | { destroy: true } | { reset: true } | { write: string; then: 'destroy' | 'reset' | 'end' | 'hold' };
+export type Answer =
+  | string
+  | { silent: true }
+  | { destroy: true }
+  | { reset: true }
+  | { write: string; then: 'destroy' | 'reset' | 'end' | 'hold' };
 export type Responder = (req: OriginRequest) => Answer;
 
-export const ok = (body = 'ok', extra = ''): string => `HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
+export const ok = (body = 'ok', extra = ''): string =>
+  `HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
 
 export class FakeOrigin extends EventEmitter {
   readonly conns: OriginConn[] = [];
@@ -90,7 +96,15 @@ export class FakeOrigin extends EventEmitter {
   }
 
   #accept(socket: Socket): void {
-    const conn: OriginConn = { id: this.conns.length + 1, socket, remotePort: socket.remotePort ?? -1, received: '', requests: [], closed: false, ended: false };
+    const conn: OriginConn = {
+      id: this.conns.length + 1,
+      socket,
+      remotePort: socket.remotePort ?? -1,
+      received: '',
+      requests: [],
+      closed: false,
+      ended: false,
+    };
     this.conns.push(conn);
     let pending = '';
     socket.setEncoding('latin1');

@@ -89,7 +89,8 @@ export const l7Test = test.extend<{ kind: EngineKind; lab: L7Lab }>({
 });
 
 /** `GET <path>` with a request id, HTTP/1.1. */
-export const get = (id: string, path = '/', extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: lab\r\nx-lab-request-id: ${id}\r\n${extra}\r\n`;
+export const get = (id: string, path = '/', extra = ''): string =>
+  `GET ${path} HTTP/1.1\r\nHost: lab\r\nx-lab-request-id: ${id}\r\n${extra}\r\n`;
 
 /** A request with a Content-Length body. */
 export const withBody = (method: string, id: string, body: string, extra = ''): string =>

@@ -76,7 +76,8 @@ export class RawClient {
         return r;
       }
       if (this.ended) throw new Error(`connection ended before a whole response; got ${JSON.stringify(this.#pending)}`);
-      if (deadline !== null && Date.now() >= deadline) throw new Error(`no whole response within ${opts.within} ms; got ${JSON.stringify(this.#pending)}`);
+      if (deadline !== null && Date.now() >= deadline)
+        throw new Error(`no whole response within ${opts.within} ms; got ${JSON.stringify(this.#pending)}`);
       await new Promise<void>((resolve) => {
         this.#waiters.push(resolve);
         if (deadline !== null) setTimeout(resolve, Math.max(0, deadline - Date.now())).unref();

@@ -39,7 +39,11 @@ export function request(port: number, options: http.RequestOptions, body?: strin
 }
 
 /** A request with any method (a POST carries one byte); the status, or the client-side error code when no response came. */
-export function send(port: number, a: http.Agent, method: string): Promise<{ status: number | string; body: string; headers: http.IncomingHttpHeaders }> {
+export function send(
+  port: number,
+  a: http.Agent,
+  method: string,
+): Promise<{ status: number | string; body: string; headers: http.IncomingHttpHeaders }> {
   return request(port, { method, agent: a }, method === 'POST' ? 'x' : undefined).catch((err: NodeJS.ErrnoException) => ({
     status: err.code ?? err.message,
     body: '',

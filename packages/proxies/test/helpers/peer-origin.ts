@@ -60,7 +60,10 @@ export async function origin(closers: Closers, handle: http.RequestListener = ec
  * the remote port of its connection, with replies a cache would keep.
  * `delayMs`: answer that late; `hold`: not before it resolves.
  */
-export async function cacheableOrigin(closers: Closers, opts: { delayMs?: number; dropSecond?: boolean; hold?: Promise<void> } = {}): Promise<TestOrigin> {
+export async function cacheableOrigin(
+  closers: Closers,
+  opts: { delayMs?: number; dropSecond?: boolean; hold?: Promise<void> } = {},
+): Promise<TestOrigin> {
   return origin(
     closers,
     (req, res) => {

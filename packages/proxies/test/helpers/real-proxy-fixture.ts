@@ -70,7 +70,12 @@ export async function started(proxy: Pick<LabProxy, 'listen' | 'close'>, closers
 const loopback = (ports: number[]) => ports.map((port) => ({ host: '127.0.0.1', port }));
 
 /** `component`'s proxy in front of origins on `ports`, started; for the kinds that run in this process. */
-export async function startProxy(component: ProxyComponent, closers: Closers, knobs: Record<string, unknown>, ports: number[]): Promise<{ proxy: LabProxy; port: number }> {
+export async function startProxy(
+  component: ProxyComponent,
+  closers: Closers,
+  knobs: Record<string, unknown>,
+  ports: number[],
+): Promise<{ proxy: LabProxy; port: number }> {
   const proxy = await component.create(knobs, { targets: loopback(ports) });
   return { proxy, port: await started(proxy, closers) };
 }
@@ -129,7 +134,10 @@ export function peerComponent(component: ProxyComponent, opts: { parseKnobs?: bo
 }
 
 /** A real peer kind from the registry, in front of one origin on `port`. */
-export function peerKind(kind: string): { installed: boolean; create(knobs: Record<string, unknown>, port: number, binary?: string): Promise<ChildProxy> } {
+export function peerKind(kind: string): {
+  installed: boolean;
+  create(knobs: Record<string, unknown>, port: number, binary?: string): Promise<ChildProxy>;
+} {
   const peer = peerComponent(proxyComponent(kind));
   return { installed: peer.installed, create: (knobs, port, binary) => peer.create(knobs, [port], binary) };
 }

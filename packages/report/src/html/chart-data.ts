@@ -52,7 +52,9 @@ export function chartData(v: ResultView): ChartData {
   let aggregated: string | null = null;
   if (conns.size <= MAX_WATERFALL_ROWS) {
     rows = [...conns.keys()].map((k) => `client ${k === -1 ? '?' : k}`);
-    [...conns.keys()].forEach((k, i) => rowOf.set(k, i));
+    [...conns.keys()].forEach((k, i) => {
+      rowOf.set(k, i);
+    });
   } else {
     // Greedy interval packing: a lane takes the next connection that opens after its last one ended.
     const laneEnds: number[] = [];
@@ -72,7 +74,24 @@ export function chartData(v: ResultView): ChartData {
   let originConns = 0;
   const rowOfOriginConn = new Map<string, Map<number, number>>();
   const pairs = new Map<number, [number, number, number]>();
-  const d: ChartData = { rows, aggregated, connections: conns.size, s: [], q: [], e: [], r: [], k: [], cp: [], op: [], st: [], idle: [], pairs: [], clientPorts: [], originPorts: [], tEnd: 0 };
+  const d: ChartData = {
+    rows,
+    aggregated,
+    connections: conns.size,
+    s: [],
+    q: [],
+    e: [],
+    r: [],
+    k: [],
+    cp: [],
+    op: [],
+    st: [],
+    idle: [],
+    pairs: [],
+    clientPorts: [],
+    originPorts: [],
+    tEnd: 0,
+  };
   const lastEnd = new Map<number, number>();
   const cpIdx = new Map<number, number>();
   const opIdx = new Map<number, number>();

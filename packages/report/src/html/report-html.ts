@@ -73,7 +73,12 @@ export function buildReport(views: ResultView[], o: ReportOptions = {}): string 
   const toc = views
     .map((v, i) => `<li><a href="#${ids[i]}">${escapeHtml(v.label)}</a> <span class="verdict ${v.verdict}">${v.verdict}</span></li>`)
     .join('');
-  const title = views.length === 1 ? `keepalive-lab: ${views[0]?.label ?? ''}` : views.length === 0 && o.matrix ? 'keepalive-lab: behaviours × proxies' : `keepalive-lab: ${views.length} results`;
+  const title =
+    views.length === 1
+      ? `keepalive-lab: ${views[0]?.label ?? ''}`
+      : views.length === 0 && o.matrix
+        ? 'keepalive-lab: behaviours × proxies'
+        : `keepalive-lab: ${views.length} results`;
   return `<!doctype html>
 <html lang="en">
 <head>

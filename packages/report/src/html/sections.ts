@@ -26,9 +26,17 @@ export function resultSection(v: ResultView, id: string, chart: ChartData | unde
     )
     .join('');
   const metrics = metricsWithDerived(v);
-  const keys = [...KEY_METRICS.filter((k) => k in metrics), ...Object.keys(metrics).filter((k) => !KEY_METRICS.includes(k)).sort()];
+  const keys = [
+    ...KEY_METRICS.filter((k) => k in metrics),
+    ...Object.keys(metrics)
+      .filter((k) => !KEY_METRICS.includes(k))
+      .sort(),
+  ];
   const metricRows = keys.map((k) => `<tr><td>${h(k)}</td><td class="num">${fmt(k, metrics[k])}</td></tr>`).join('');
-  const verdictText = v.verdict === 'reproduced' ? `✓ reproduced (${v.expectations.length} checks hold)` : `✗ not reproduced (${v.expectations.filter((e) => !e.pass).length} of ${v.expectations.length} checks failed)`;
+  const verdictText =
+    v.verdict === 'reproduced'
+      ? `✓ reproduced (${v.expectations.length} checks hold)`
+      : `✗ not reproduced (${v.expectations.filter((e) => !e.pass).length} of ${v.expectations.length} checks failed)`;
   return `<section class="result" id="${id}" data-label="${h(v.label)}">
 <h2>${h(v.label)} <span class="dim">— ${h(v.title)}</span></h2>
 <p class="verdict-line ${v.verdict}">${verdictText}</p>
@@ -51,10 +59,16 @@ const cell = (m: ComparedMetric, v: number | null) => `<td class="num">${fmt(m.m
 export function comparisonSection(cmp: Comparison): string {
   const head = cmp.columns.map((c) => `<th>${h(c.label)}<br><span class="verdict ${c.verdict}">${c.verdict}</span></th>`).join('');
   const rows = cmp.metrics
-    .map((m) => `<tr class="${m.differs && m.key ? 'differs' : m.differs ? '' : 'same'}"><td>${m.differs && m.key ? '◆' : ''}</td><td>${h(m.metric)}</td>${m.values.map((v) => cell(m, v)).join('')}</tr>`)
+    .map(
+      (m) =>
+        `<tr class="${m.differs && m.key ? 'differs' : m.differs ? '' : 'same'}"><td>${m.differs && m.key ? '◆' : ''}</td><td>${h(m.metric)}</td>${m.values.map((v) => cell(m, v)).join('')}</tr>`,
+    )
     .join('');
   const distinct = cmp.chains
-    .map((c) => `<tr><td>${h(c.label)}</td><td class="num">${c.distinct.client}</td><td class="num">${c.hasUpstream ? c.distinct.upstream : '–'}</td><td class="num">${c.distinct.origin}</td><td class="num">${c.chains.length}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr><td>${h(c.label)}</td><td class="num">${c.distinct.client}</td><td class="num">${c.hasUpstream ? c.distinct.upstream : '–'}</td><td class="num">${c.distinct.origin}</td><td class="num">${c.chains.length}</td></tr>`,
+    )
     .join('');
   const n = Math.min(20, Math.max(...cmp.chains.map((c) => c.chains.length)));
   const chainRows: string[] = [];

@@ -7,7 +7,8 @@ export function mark(c: MatrixCell): '✓' | '✗' | '·' | '–' {
 }
 
 /** A cell's state; a matrix saved before cells carried one is read off its value. */
-const stateOf = (c: MatrixCell): MatrixCell['state'] => (c.state as MatrixCell['state'] | undefined) ?? (c.value === null ? 'did not run' : 'measured');
+const stateOf = (c: MatrixCell): MatrixCell['state'] =>
+  (c.state as MatrixCell['state'] | undefined) ?? (c.value === null ? 'did not run' : 'measured');
 
 /** `✓ 9`, `✗ 0 5×502`, `– n/a`, `– not installed`: the same words in the terminal, markdown and HTML. */
 export function cellText(c: MatrixCell): string {
@@ -19,7 +20,8 @@ export function cellText(c: MatrixCell): string {
 export const kindHeading = (k: MatrixKind): string => (k.version === null ? k.kind : `${k.kind} ${k.version}`);
 
 /** Behaviour label with where it was measured: `retries a GET on a stale pooled socket (stale-socket-retry:get)`. */
-export const rowSource = (r: { scenario: string; variant: string | null }): string => (r.variant === null ? r.scenario : `${r.scenario}:${r.variant}`);
+export const rowSource = (r: { scenario: string; variant: string | null }): string =>
+  r.variant === null ? r.scenario : `${r.scenario}:${r.variant}`;
 
 /** The notes under a table: why cells read n/a or did not run, and how to install what is missing, once each. */
 export function footnotes(doc: MatrixDocument): string[] {

@@ -6,13 +6,17 @@ const CLASS: Record<string, string> = { '✓': 'pass', '✗': 'fail', '·': 'val
 
 /** The matrix as a section of the HTML report: the same cells as the terminal, coloured, with the run each came from. */
 export function matrixSection(doc: MatrixDocument): string {
-  const head = doc.kinds.map((k) => `<th>${escapeHtml(kindHeading(k))}<br><span class="dim small">${escapeHtml(k.layer)} · ${escapeHtml(k.source)}</span></th>`).join('');
+  const head = doc.kinds
+    .map((k) => `<th>${escapeHtml(kindHeading(k))}<br><span class="dim small">${escapeHtml(k.layer)} · ${escapeHtml(k.source)}</span></th>`)
+    .join('');
   const rows = doc.rows
     .map((r) => {
       const cells = r.cells
         .map((c) => {
           const run = c.run === null ? null : doc.runs[c.run];
-          const title = run ? `${run.scenario}${run.variant ? `:${run.variant}` : ''} × ${run.kind}: ${run.requests.length} requests, ${Math.round(run.durationMs)} ms` : c.note;
+          const title = run
+            ? `${run.scenario}${run.variant ? `:${run.variant}` : ''} × ${run.kind}: ${run.requests.length} requests, ${Math.round(run.durationMs)} ms`
+            : c.note;
           return `<td class="cell ${CLASS[mark(c)] ?? 'none'}" title="${escapeHtml(title)}">${escapeHtml(cellText(c))}</td>`;
         })
         .join('');

@@ -16,7 +16,9 @@ export function renderMatrix(doc: MatrixDocument, o: RenderOptions): string {
   const perTable = Math.max(1, Math.floor((p.width - LABEL_WIDTH - 4) / (CELL_WIDTH + 3)));
   const groups: MatrixKind[][] = [];
   for (let i = 0; i < doc.kinds.length; i += perTable) groups.push(doc.kinds.slice(i, i + perTable));
-  const out: string[] = [p.c.bold(`Behaviours × proxies (${doc.rows.length} × ${doc.kinds.length}), ${doc.startedAt.slice(0, 10)}, node ${doc.env.node}`)];
+  const out: string[] = [
+    p.c.bold(`Behaviours × proxies (${doc.rows.length} × ${doc.kinds.length}), ${doc.startedAt.slice(0, 10)}, node ${doc.env.node}`),
+  ];
   for (const kinds of groups) {
     const t = new Table({
       head: [p.c.bold('behaviour'), ...kinds.map((k) => p.c.bold(kindHeading(k)))],
@@ -40,6 +42,10 @@ export function renderMatrix(doc: MatrixDocument, o: RenderOptions): string {
   }
   const notes = footnotes(doc);
   if (notes.length > 0) out.push(p.c.dim(notes.map((n) => `  ${n}`).join('\n')));
-  out.push(p.c.dim(`✓ the behaviour holds · ✗ it does not (value, then what the client got instead) · every cell is read off that run's records (lab matrix --json)`));
+  out.push(
+    p.c.dim(
+      `✓ the behaviour holds · ✗ it does not (value, then what the client got instead) · every cell is read off that run's records (lab matrix --json)`,
+    ),
+  );
   return `${out.join('\n')}\n`;
 }

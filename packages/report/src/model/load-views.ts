@@ -37,7 +37,8 @@ export const MATRIX_FOLDER = 'matrix';
 
 export async function savedScenarioNames(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') throw new LabError('LAB_ERR_RESULT_NOT_FOUND', `no results folder at ${dir} (run \`lab run <name>\` first)`, { file: dir });
+    if (err.code === 'ENOENT')
+      throw new LabError('LAB_ERR_RESULT_NOT_FOUND', `no results folder at ${dir} (run \`lab run <name>\` first)`, { file: dir });
     throw err;
   });
   const names: string[] = [];

@@ -62,7 +62,10 @@ function renderChains(cols: ChainColumn[], p: Painter, maxRows: number): string 
     );
   }
   const t = table(['#', ...cols.map((c) => c.label)].map((h) => p.c.bold(h)));
-  const keep = n > maxRows ? [...rows.slice(0, maxRows - 4).map((r, i) => ({ r, i })), null, ...rows.slice(n - 3).map((r, k) => ({ r, i: n - 3 + k }))] : rows.map((r, i) => ({ r, i }));
+  const keep =
+    n > maxRows
+      ? [...rows.slice(0, maxRows - 4).map((r, i) => ({ r, i })), null, ...rows.slice(n - 3).map((r, k) => ({ r, i: n - 3 + k }))]
+      : rows.map((r, i) => ({ r, i }));
   for (const row of keep) {
     if (row === null) t.push([{ colSpan: cols.length + 1, content: p.c.dim(`… ${n - (maxRows - 1)} more requests`) }]);
     else t.push([String(row.i + 1), ...row.r]);

@@ -2,7 +2,11 @@ import type { LabEvent, RequestRecord } from '@keepalive-lab/core';
 import type { Painter } from './style.js';
 
 const show = (h: Record<string, string> | null | undefined): string =>
-  h === null || h === undefined ? 'none' : Object.entries(h).map(([k, v]) => `${k}: ${v}`).join('; ');
+  h === null || h === undefined
+    ? 'none'
+    : Object.entries(h)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('; ');
 
 /** `connection: keep-alive ×18 · none ×2`: each distinct set of headers with how many requests carried it. */
 function tally(all: (Record<string, string> | null | undefined)[]): string {

@@ -14,10 +14,16 @@ export const isAboutTimeouts = (s: Pick<Scenario, 'tags'>): boolean => s.tags.in
  */
 export function renderIdleTimeouts(s: Scenario, p: Painter): string {
   const { hops, links } = idleChain(s);
-  const side = (h: IdleHop, which: 'clientSide' | 'upstream'): string => `${h.name} ${which === 'upstream' && h.name !== 'client' ? 'pool ' : ''}${time(h[which])}`;
+  const side = (h: IdleHop, which: 'clientSide' | 'upstream'): string =>
+    `${h.name} ${which === 'upstream' && h.name !== 'client' ? 'pool ' : ''}${time(h[which])}`;
   const lines = links.map((l, i) => {
     const [a, b] = [hops[i] as IdleHop, hops[i + 1] as IdleHop];
-    const mark = l.risky === null ? p.c.dim('?') : l.risky ? p.c.red(`✗ ${a.name} idles longer: it can reuse a connection ${b.name} is closing`) : p.c.green('✓');
+    const mark =
+      l.risky === null
+        ? p.c.dim('?')
+        : l.risky
+          ? p.c.red(`✗ ${a.name} idles longer: it can reuse a connection ${b.name} is closing`)
+          : p.c.green('✓');
     // A proxy's note is about its pool (the front side here); the origin's about its idle close (the back side).
     const notes = [a.note, b.name === 'origin' ? b.note : undefined].filter((n) => n !== undefined).join('; ');
     return `  ${side(a, 'upstream')} → ${side(b, 'clientSide')}  ${mark}${notes ? p.c.dim(`  (${notes})`) : ''}`;

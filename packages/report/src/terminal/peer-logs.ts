@@ -16,7 +16,11 @@ export function renderPeerLogs(peers: PeerRecord[] | undefined, requests: Reques
   const joined = requests.filter((r) => (r.proxyLog ?? []).length > 0);
   const telling = joined.filter((r) => (r.proxyLog ?? []).some((l) => /upstream=\S+,/.test(l)));
   if (joined.length > 0) {
-    parts.push(p.c.dim(`${joined.length} requests have the proxy's access line (requests[].proxyLog in --json)${telling.length > 0 ? `; ${telling.length} went upstream more than once:` : ''}`));
+    parts.push(
+      p.c.dim(
+        `${joined.length} requests have the proxy's access line (requests[].proxyLog in --json)${telling.length > 0 ? `; ${telling.length} went upstream more than once:` : ''}`,
+      ),
+    );
     for (const r of telling.slice(0, 5)) parts.push(`  ${(r.proxyLog ?? []).join(' | ')}`);
   }
   for (const peer of peers ?? []) {

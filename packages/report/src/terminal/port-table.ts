@@ -20,7 +20,16 @@ export function renderPortTable(requests: RequestRecord[], p: Painter): string {
   }
   const chain = hopsBeforeLast(requests);
   const hasUpstream = chain.length === 0 && requests.some((r) => r.upstreamPort !== null);
-  const head = ['client port', 'requests', ...chain.map((kind) => `${kind} upstream ports`), ...(hasUpstream ? ['upstream ports'] : []), 'origin ports', 'nth on conn', 'status', 'done at'];
+  const head = [
+    'client port',
+    'requests',
+    ...chain.map((kind) => `${kind} upstream ports`),
+    ...(hasUpstream ? ['upstream ports'] : []),
+    'origin ports',
+    'nth on conn',
+    'status',
+    'done at',
+  ];
   const t = table(head.map((h) => p.c.bold(h)));
   let drawn = 0;
   for (const [port, rs] of byPort) {

@@ -13,7 +13,14 @@ export function renderRaceTable(requests: RequestRecord[], events: LabEvent[], p
   const t = table(['request', 'origin conn', 'idle before', 'into the window', 'closed by', 'client got'].map((h) => p.c.bold(h)));
   for (const d of drops) {
     const ok = /^[23]\d\d$/.test(d.outcome);
-    t.push([d.id, `${d.origin} #${d.conn}`, ms(d.idleMs), ms(d.intoWindowMs), 'origin (idle timeout)', ok ? p.c.green(`${d.outcome} (sent again)`) : p.c.red(d.outcome)]);
+    t.push([
+      d.id,
+      `${d.origin} #${d.conn}`,
+      ms(d.idleMs),
+      ms(d.intoWindowMs),
+      'origin (idle timeout)',
+      ok ? p.c.green(`${d.outcome} (sent again)`) : p.c.red(d.outcome),
+    ]);
   }
   return t.toString();
 }

@@ -26,9 +26,14 @@ export function renderResult(doc: ResultDocument, o: RenderOptions): string {
     if (v.name !== null) out.push('', p.c.bold.underline(`variant ${v.name}${v.title ? `: ${v.title}` : ''}`));
     out.push('', p.c.bold('Ports, per client connection'), renderPortTable(requests, p));
     out.push('', p.c.bold('Requests'), renderRequestTable(requests, p));
-    out.push('', p.c.bold('Timeline'), renderTimeline(requests, events, p, { rows: o.timeline ?? 'client' }), wavesLine(requests, doc.scenario.analysis?.batchGap ?? 250, p));
+    out.push(
+      '',
+      p.c.bold('Timeline'),
+      renderTimeline(requests, events, p, { rows: o.timeline ?? 'client' }),
+      wavesLine(requests, doc.scenario.analysis?.batchGap ?? 250, p),
+    );
     const race = renderRaceTable(requests, events, p);
-    if (race !== null) out.push('', p.c.bold('Requests that crossed the origin\'s close'), race);
+    if (race !== null) out.push('', p.c.bold("Requests that crossed the origin's close"), race);
     const hop = renderHopHeaders(requests, events, p);
     if (hop !== null) out.push('', p.c.bold('Keep-alive headers'), hop);
     const logs = renderPeerLogs(v.peers, requests, p);
@@ -51,19 +56,26 @@ export function renderRunHeader(scenario: ResultDocument['scenario'], o: Pick<Re
   return `${c.bold.cyan(`▶ ${scenario.name}`)}  ${scenario.title}\n${c.dim(scenario.story.trim())}\n\n${idle}`;
 }
 
-export function verdictLine(doc: Pick<ResultDocument, 'verdict' | 'expectations' | 'scenario'>, c: ReturnType<typeof painter>['c']): string {
+export function verdictLine(
+  doc: Pick<ResultDocument, 'verdict' | 'expectations' | 'scenario'>,
+  c: ReturnType<typeof painter>['c'],
+): string {
   const failed = doc.expectations.filter((e) => !e.pass).length;
   if (doc.expectations.length === 0) return c.bold('✓ ran') + c.dim(' (the scenario has no checks)');
   const skipped = doc.expectations.filter((e) => e.skipped !== undefined).length;
   return doc.verdict === 'reproduced'
-    ? c.green.bold(`✓ reproduced`) + c.dim(` (${doc.expectations.length - skipped} checks hold${skipped > 0 ? `, ${skipped} skipped: n/a` : ''})`)
+    ? c.green.bold(`✓ reproduced`) +
+        c.dim(` (${doc.expectations.length - skipped} checks hold${skipped > 0 ? `, ${skipped} skipped: n/a` : ''})`)
     : c.red.bold(`✗ not reproduced`) + c.dim(` (${failed} of ${doc.expectations.length} checks failed)`);
 }
 
 /** `4 waves: 3.04s ×5 · 6.06s ×5 ...`: the stall in one line. */
 function wavesLine(requests: RequestRecord[], gap: number, p: Painter): string {
   const ends = requests.map((r) => r.end).filter((e): e is number => e !== null);
-  const waves = batchesOf(ends.sort((a, b) => a - b), gap);
+  const waves = batchesOf(
+    ends.sort((a, b) => a - b),
+    gap,
+  );
   const parts = waves.slice(0, 8).map((w) => `${ms(w[0] ?? 0)} ×${w.length}`);
   const more = waves.length > 8 ? ` … (+${waves.length - 8})` : '';
   return p.c.dim(`${waves.length} completion wave${waves.length === 1 ? '' : 's'} (gap > ${ms(gap)}): `) + parts.join(' · ') + more;

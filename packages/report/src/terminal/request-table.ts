@@ -11,7 +11,20 @@ export function renderRequestTable(requests: RequestRecord[], p: Painter, maxRow
   const chain = hopsBeforeLast(requests);
   const hasUpstream = chain.length === 0 && requests.some((r) => r.upstreamPort !== null);
   const multiOrigin = new Set(requests.map((r) => r.origin)).size > 1;
-  const head = ['id', 'client port', ...chain.map((kind) => `${kind} upstream`), ...(hasUpstream ? ['upstream port'] : []), 'origin port', ...(multiOrigin ? ['origin'] : []), 'conn', 'nth', 'start', 'end', 'latency', 'status'];
+  const head = [
+    'id',
+    'client port',
+    ...chain.map((kind) => `${kind} upstream`),
+    ...(hasUpstream ? ['upstream port'] : []),
+    'origin port',
+    ...(multiOrigin ? ['origin'] : []),
+    'conn',
+    'nth',
+    'start',
+    'end',
+    'latency',
+    'status',
+  ];
   const t = table(head.map((h) => p.c.bold(h)));
   const ordered = [...requests].sort((a, b) => (a.end ?? Infinity) - (b.end ?? Infinity));
   const rows = ordered.length > maxRows ? [...ordered.slice(0, maxRows - 5), null, ...ordered.slice(-4)] : ordered;

@@ -1,7 +1,9 @@
 import type { ClientRecord, LabEvent } from '@keepalive-lab/core';
 
 /** What the client saw of a request, with nothing the origin stamped: joinRecords must find that in the events. */
-export const clientRecord = (r: Pick<ClientRecord, 'id' | 'start' | 'end' | 'status' | 'error' | 'clientPort' | 'reused'>): ClientRecord => ({
+export const clientRecord = (
+  r: Pick<ClientRecord, 'id' | 'start' | 'end' | 'status' | 'error' | 'clientPort' | 'reused'>,
+): ClientRecord => ({
   ...r,
   originPort: null,
   origin: null,
