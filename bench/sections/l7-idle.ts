@@ -163,9 +163,12 @@ export async function l7IdleSection(): Promise<SectionResult> {
       rows: [],
       goals,
       lines: [
-        `opened ${held.length}/${IDLE} in ${(openMs / 1000).toFixed(1)} s (${failed} failed); proxy reports ${holding.stats.openClientConnections} open, ${holding.stats.openUpstreamSockets} upstream sockets`,
-        `RSS: ${(before.rss / MB).toFixed(1)} MB before, ${(holding.rss / MB).toFixed(1)} MB holding them (+${(perConn / 1024).toFixed(1)} KB each), ${(after.rss / MB).toFixed(1)} MB after they closed`,
-        `after close: ${after.stats.openClientConnections} client connections open (${(releaseMs / 1000).toFixed(2)} s to drain), ${after.stats.openUpstreamSockets} upstream sockets`,
+        `opened ${held.length}/${IDLE} in ${(openMs / 1000).toFixed(1)} s (${failed} failed); ` +
+          `proxy reports ${holding.stats.openClientConnections} open, ${holding.stats.openUpstreamSockets} upstream sockets`,
+        `RSS: ${(before.rss / MB).toFixed(1)} MB before, ${(holding.rss / MB).toFixed(1)} MB holding them ` +
+          `(+${(perConn / 1024).toFixed(1)} KB each), ${(after.rss / MB).toFixed(1)} MB after they closed`,
+        `after close: ${after.stats.openClientConnections} client connections open ` +
+          `(${(releaseMs / 1000).toFixed(2)} s to drain), ${after.stats.openUpstreamSockets} upstream sockets`,
       ],
     };
   } finally {

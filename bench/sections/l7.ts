@@ -48,7 +48,9 @@ export async function l7Section(): Promise<SectionResult> {
     }
     return {
       title: 'L7 proxy: lab proxy l7 and l7-fast vs http-proxy vs nginx',
-      note: `the lab origin in one child process, each proxy in its own in front of it; autocannon, ${CONNECTIONS} connections, pipelining 1; best of ${ROUNDS}×${PHASE_MS}ms`,
+      note:
+        `the lab origin in one child process, each proxy in its own in front of it; ` +
+        `autocannon, ${CONNECTIONS} connections, pipelining 1; best of ${ROUNDS}×${PHASE_MS}ms`,
       rows,
       goals,
       lines: nginx === null ? [`nginx row and its two goals skipped: nginx is not installed. Install it with: ${NGINX_INSTALL_HINT}`] : [],

@@ -30,7 +30,8 @@ export async function recorderSection(): Promise<SectionResult> {
     note: `each in its own child process; autocannon, ${CONNECTIONS} connections, pipelining 1; best of ${ROUNDS}×${PHASE_MS}ms`,
     rows,
     lines: [
-      `recorder time per request event: ${kept.toFixed(3)} µs keeping, ${none.toFixed(3)} µs not (in-process, ${EVENTS.toLocaleString('en-US')} events, best of ${REPEATS})`,
+      `recorder time per request event: ${kept.toFixed(3)} µs keeping, ${none.toFixed(3)} µs not ` +
+        `(in-process, ${EVENTS.toLocaleString('en-US')} events, best of ${REPEATS})`,
       `the origin's CPU per request without recording: ${originCpu === null ? 'unknown (not Linux)' : `${originCpu.toFixed(1)} µs`}`,
     ],
     goals: [

@@ -156,7 +156,8 @@ export async function runInNamespace(
     throw new LabError(
       'LAB_ERR_RUN_FAILED',
       `${s.name} runs in a network namespace of its own (network.namespace: true), and none can be made here: ${why}. ` +
-        'Run it on Linux with util-linux (unshare) and iproute2 (ip), as root or as a user allowed user namespaces (sysctl user.max_user_namespaces > 0; on Debian/Ubuntu also kernel.unprivileged_userns_clone=1 and no AppArmor restriction).',
+        'Run it on Linux with util-linux (unshare) and iproute2 (ip), as root or as a user allowed user namespaces ' +
+        '(sysctl user.max_user_namespaces > 0; on Debian/Ubuntu also kernel.unprivileged_userns_clone=1 and no AppArmor restriction).',
     );
   }
   const host = await hostPortRange();

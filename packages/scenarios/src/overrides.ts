@@ -58,7 +58,9 @@ export function applyOverride(doc: Record<string, unknown>, o: Override): Result
         return fail(
           new LabError(
             'LAB_ERR_BAD_OVERRIDE',
-            `--set ${o.text}: ${o.path.slice(0, i).join('.')} ${node.length === 0 ? 'is not in the file (its default has one element)' : `is a list of ${node.length}`}; expected an index from 0 to ${max}`,
+            `--set ${o.text}: ${o.path.slice(0, i).join('.')} ` +
+              `${node.length === 0 ? 'is not in the file (its default has one element)' : `is a list of ${node.length}`}; ` +
+              `expected an index from 0 to ${max}`,
             {
               path: o.path.join('.'),
             },

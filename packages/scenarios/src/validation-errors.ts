@@ -36,7 +36,8 @@ export function issueToError(issue: ZodIssue, file: string, raw: unknown, overri
         // A knob of another kind (`--set proxy.kind=nginx` on an l7 scenario): name the kind and what it takes.
         const takes = Object.keys(kind.knobs);
         const guess = closest(key, new Set(takes));
-        expected = `a knob of proxy kind ${kind.kind}${guess ? ` (did you mean "${guess}"?)` : ''}; ${kind.kind} takes ${takes.length === 0 ? 'no knobs' : takes.join(', ')}`;
+        const didYouMean = guess ? ` (did you mean "${guess}"?)` : '';
+        expected = `a knob of proxy kind ${kind.kind}${didYouMean}; ${kind.kind} takes ${takes.length === 0 ? 'no knobs' : takes.join(', ')}`;
       } else {
         const guess = closest(key, knownKeys);
         expected = guess ? `a known key (did you mean "${guess}"?)` : 'a known key';

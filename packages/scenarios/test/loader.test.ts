@@ -121,7 +121,8 @@ describe('scenario files', () => {
   it('expands variants, each with its own overrides and checks', async () => {
     const file = await write(
       'v.yaml',
-      `${good}expect:\n  - { metric: requests.ok, equals: 20 }\nvariants:\n  - { name: a, set: { client.maxSockets: 1 }, expect: [{ metric: batches, equals: 2 }] }\n  - { name: b, set: { client.maxSockets: 0 } }\n`,
+      `${good}expect:\n  - { metric: requests.ok, equals: 20 }\nvariants:\n` +
+        '  - { name: a, set: { client.maxSockets: 1 }, expect: [{ metric: batches, equals: 2 }] }\n  - { name: b, set: { client.maxSockets: 0 } }\n',
     );
     const loaded = await loadScenario(file, ['client.requests=20']);
     if (!loaded.ok) throw loaded.error;

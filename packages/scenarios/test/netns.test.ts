@@ -68,7 +68,8 @@ describe.skipIf(!ns.ok)(`a scenario in a network namespace of its own${ns.ok ? '
     const range: [number, number] = [41000, 41099];
     const file = await scenarioFile(
       'ns-ports',
-      `network: { namespace: true, localPortRange: [${range[0]}, ${range[1]}] }\nproxy: { kind: l7 }\nclient: { requests: 12, concurrency: 3, keepAlive: false }\n`,
+      `network: { namespace: true, localPortRange: [${range[0]}, ${range[1]}] }\n` +
+        'proxy: { kind: l7 }\nclient: { requests: 12, concurrency: 3, keepAlive: false }\n',
     );
     const doc = await run(file);
     expect(doc.requests.map((r) => r.status)).toEqual(Array(12).fill(200));
@@ -91,7 +92,8 @@ describe.skipIf(!ns.ok)(`a scenario in a network namespace of its own${ns.ok ? '
       // The client goes to the host server's address: refused, since in the namespace nothing listens there.
       const out = await scenarioFile(
         'ns-unreachable',
-        `network: { namespace: true }\nproxy: { kind: external, url: "http://127.0.0.1:${host.port}/" }\nclient: { requests: 3, keepAlive: false, timeout: 5s }\n`,
+        `network: { namespace: true }\nproxy: { kind: external, url: "http://127.0.0.1:${host.port}/" }\n` +
+          'client: { requests: 3, keepAlive: false, timeout: 5s }\n',
       );
       const refused = await run(out);
       expect(host.connections()).toBe(0);

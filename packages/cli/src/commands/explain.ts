@@ -21,7 +21,8 @@ export function explainText(s: Scenario, c: InstanceType<typeof Chalk>): string 
   const lines = [c.bold(`${s.name} — ${s.title}`), '', s.story.trim(), '', c.bold('Topology')];
   const client = s.client;
   lines.push(
-    `  client  ${client.requests} ${client.method} requests, ${client.concurrency ?? client.requests} at once, keep-alive ${client.keepAlive ? 'on' : 'off'}, ` +
+    `  client  ${client.requests} ${client.method} requests, ` +
+      `${client.concurrency ?? client.requests} at once, keep-alive ${client.keepAlive ? 'on' : 'off'}, ` +
       `pool ${client.maxSockets === 0 ? 'unlimited' : client.maxSockets} (${client.engine} engine)`,
   );
   for (const [i, p] of chainOf(s).entries()) lines.push(`  proxy   ${p.kind}${chainOf(s).length > 1 ? ` (hop ${i + 1})` : ''}`);

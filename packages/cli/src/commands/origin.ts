@@ -210,7 +210,8 @@ function textPrinter(
       switch (e.event) {
         case 'request':
           out(
-            `${time(e.t)}  ${String(e.remotePort ?? '?').padStart(11)}  ${String(e.conn).padStart(4)}  ${String(e.nth).padStart(3)}  ${e.method.padEnd(6)}  ${e.id ?? '-'}`,
+            `${time(e.t)}  ${String(e.remotePort ?? '?').padStart(11)}  ${String(e.conn).padStart(4)}  ` +
+              `${String(e.nth).padStart(3)}  ${e.method.padEnd(6)}  ${e.id ?? '-'}`,
           );
           return;
         case 'conn-close':

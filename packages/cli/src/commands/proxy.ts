@@ -146,8 +146,10 @@ export function describeEvent(e: ProxyEvent): string {
       return `client #${e.clientConn} accepted from port ${e.clientPort ?? '?'}`;
     case 'client-close':
       return `client #${e.clientConn} (port ${e.clientPort ?? '?'}) closed: ${e.reason}`;
-    case 'upstream-open':
-      return `upstream #${e.upstreamConn} opened from local port ${e.localPort ?? '?'} to ${e.target}${e.clientConn === null ? '' : ` for client #${e.clientConn}`}`;
+    case 'upstream-open': {
+      const forClient = e.clientConn === null ? '' : ` for client #${e.clientConn}`;
+      return `upstream #${e.upstreamConn} opened from local port ${e.localPort ?? '?'} to ${e.target}${forClient}`;
+    }
     case 'upstream-close':
       return `upstream #${e.upstreamConn} (local port ${e.localPort ?? 'none: never connected'}) to ${e.target} closed: ${e.reason}`;
     case 'forward':

@@ -25,7 +25,8 @@ export const caddy = realPeer({
     keepalive: countField(0)
       .optional()
       .describe(
-        "idle upstream connections kept per origin (keepalive_idle_conns_per_host N), default Caddy's 32; 0 = keepalive off, a new upstream connection per request",
+        "idle upstream connections kept per origin (keepalive_idle_conns_per_host N), default Caddy's 32; " +
+          '0 = keepalive off, a new upstream connection per request',
       ),
     keepaliveTimeout: durationField
       .optional()

@@ -31,7 +31,9 @@ export function haproxyConfig(
       ? {
           global: '\n  log stdout format raw local0 info',
           defaults: '\n  log global',
-          frontend: `\n  capture request header ${LAB_HEADERS.requestId} len 64\n  log-format "id=%[capture.req.hdr(0)] upstream_port=%bp retries=%rc status=%ST session_end=%ts"`,
+          frontend:
+            `\n  capture request header ${LAB_HEADERS.requestId} len 64` +
+            '\n  log-format "id=%[capture.req.hdr(0)] upstream_port=%bp retries=%rc status=%ST session_end=%ts"',
         }
       : { global: '', defaults: '', frontend: '' };
   return `global
