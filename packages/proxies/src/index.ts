@@ -9,16 +9,16 @@ export { realPeer, renderPeerConfig, type RealPeerDef } from './kinds/real-peer.
 export { peerConfigKnobs, type PeerSite } from './kinds/peer-config.js';
 export { findPeer, installLine, peerMissing } from './kinds/peer-program.js';
 export { HAPROXY_REUSE_MODES } from './kinds/haproxy.js';
+export { createL7Proxy, L7Proxy } from './l7/index.js';
+// What both L7 engines share: their options and their counters.
 export {
-  createL7Proxy,
-  L7Proxy,
   L7_DEFAULTS,
   BALANCE_MODES,
   resolveL7Options,
-  type L7Stats,
   type BalanceMode,
   type L7ProxyOptions,
   type ResolvedL7Options,
-} from './l7/index.js';
+} from './l7-kit/options.js';
+export type { L7Stats } from './l7-kit/l7-base.js';
 export { findBinary, isExecutable as isExecutableFile } from './real/find-binary.js';
 export { ChildProxy, type ChildProxyOptions, type ChildProgram } from './real/child-proxy.js';

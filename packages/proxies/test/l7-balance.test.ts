@@ -55,6 +55,37 @@ describe.each(ENGINES)('%s per-request balancing', (kind) => {
     expect(origins[0]?.requests).toHaveLength(1);
   });
 
+  test('least: a request whose client left stops counting as in flight, so its origin is picked again', async ({ lab }) => {
+    const origins = await threeOrigins(lab);
+    const proxy = await lab.proxy(origins, { balance: 'least', upstreamTimeout: 5000 });
+    const gone = await lab.client(proxy);
+    gone.write(get('hold', '/hold'));
+    await origins[0]?.waitForRequests(1);
+    expect([0, 1, 2].map((t) => proxy.balancer.inFlight(t))).toEqual([1, 0, 0]);
+    gone.destroy();
+    expect((await lab.waitEvent('upstream-close')).reason).toBe('client-closed');
+    await expect.poll(() => proxy.balancer.inFlight(0)).toBe(0);
+    const c = await lab.client(proxy);
+    // All idle again: ties go round-robin from where the last pick left the cursor.
+    expect(await sequence(c, 3, 'after')).toEqual(['b', 'c', 'a']);
+  });
+
+  test('every request counted in flight is finished once: pipelined, refused and answered requests leave 0 behind', async ({ lab }) => {
+    const origins = await threeOrigins(lab);
+    const proxy = await lab.proxy(origins, { balance: 'least' });
+    const piped = await lab.client(proxy);
+    piped.write(get('p1') + get('p2') + get('p3'));
+    const answers = [await piped.response(), await piped.response(), await piped.response()];
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+    // Refused by the proxy (no Host in HTTP/1.1): never counted on a target.
+    const refused = await lab.client(proxy);
+    refused.write('GET / HTTP/1.1\r\n\r\n');
+    expect((await refused.response()).status).toBe(400);
+    // A response is finished for the balancer once it is all out, a moment after the client has it.
+    await expect.poll(() => [0, 1, 2].map((t) => proxy.balancer.inFlight(t))).toEqual([0, 0, 0]);
+    expect(origins.map((o) => o.requests.length)).toEqual([1, 1, 1]);
+  });
+
   test('round-robin, by contrast, still sends to the busy origin', async ({ lab }) => {
     const origins = await threeOrigins(lab);
     const proxy = await lab.proxy(origins, { upstreamTimeout: 5000 });

@@ -117,7 +117,8 @@ const UPGRADES: Array<[string, string]> = [
   ],
   [
     'websocket',
-    'GET /ws HTTP/1.1\r\nHost: lab\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-End: kept\r\n\r\n',
+    'GET /ws HTTP/1.1\r\nHost: lab\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-End: kept\r\n\r\n',
   ],
 ];
 

@@ -94,6 +94,50 @@ describe.each(ENGINES)('%s stale pooled sockets', (kind) => {
     expect(proxy.stats().retries).toBe(0);
   });
 
+  test('no retry once a response byte has arrived, even when the origin then resets the socket', async ({ lab }) => {
+    // Part of a status line, then an RST: a stale socket's error code, but the origin had begun to answer, so it took the request.
+    const origin = await lab.origin((r) => (r.nth >= 2 ? { write: 'HTTP/1.1 200 O', then: 'hold' } : ok()));
+    const proxy = await lab.proxy([origin]);
+    const c = await lab.client(proxy);
+    c.write(get('warm'));
+    await c.response();
+    c.write(get('partial'));
+    await origin.waitForRequests(2);
+    // The pause is the scenario: an RST that lands in the same read as the bytes is reported as EOF by libuv (a parse error
+    // here), not ECONNRESET; the `why` below checks that the reset path was the one taken.
+    await new Promise((r) => setTimeout(r, 100));
+    origin.conns[0]?.socket.resetAndDestroy();
+    expect((await c.response()).status).toBe(502);
+    expect(proxy.stats().retries).toBe(0);
+    expect(origin.requests).toHaveLength(2);
+    expect(lab.events('reject')).toEqual([expect.objectContaining({ id: 'partial', status: 502, why: 'ECONNRESET' })]);
+  });
+
+  test('an origin silent on a reused socket is not a stale socket: 504, sent once', async ({ lab }) => {
+    const origin = await lab.origin((r) => (r.nth >= 2 ? { silent: true } : ok()));
+    const proxy = await lab.proxy([origin], { upstreamTimeout: 150 });
+    const c = await lab.client(proxy);
+    c.write(get('warm'));
+    await c.response();
+    c.write(get('slow'));
+    expect((await c.response()).status).toBe(504);
+    expect(proxy.stats().retries).toBe(0);
+    expect(origin.requests).toHaveLength(2);
+    expect(lab.events('forward').filter((f) => f.id === 'slow')).toHaveLength(1);
+  });
+
+  test('retryStale: false answers the stale socket with a 502 instead of a retry', async ({ lab }) => {
+    const origin = await lab.origin(dropOnReuse);
+    const proxy = await lab.proxy([origin], { retryStale: false });
+    const c = await lab.client(proxy);
+    c.write(get('warm'));
+    await c.response();
+    c.write(get('stale'));
+    expect((await c.response()).status).toBe(502);
+    expect(proxy.stats()).toMatchObject({ retries: 0, upstreamConnections: 1 });
+    expect(lab.events('forward').filter((f) => f.id === 'stale')).toHaveLength(1);
+  });
+
   test('the retry never takes another idle pooled socket: it opens a new connection', async ({ lab }) => {
     const origin = await lab.origin((r) => (r.nth >= 2 ? { destroy: true } : r.target === '/hold' ? { silent: true } : ok()));
     const proxy = await lab.proxy([origin], { maxSockets: 3 });

@@ -1,16 +1,16 @@
 import { z } from 'zod';
 import { countField, durationField } from '@keepalive-lab/core';
-import { L7_DEFAULTS, type L7ProxyOptions } from '../l7/options.js';
+import { BALANCE_MODES, L7_DEFAULTS, type L7ProxyOptions } from '../l7-kit/options.js';
 import type { LabProxy, ProxyComponent } from './component.js';
 import { labEngine } from './lab-engine.js';
 
 /**
  * The knobs a scenario may set on either L7 engine; absent ones take
- * L7_DEFAULTS (l7/options.ts). `lab proxy l7` has a few more (client-side
+ * L7_DEFAULTS (l7-kit/options.ts). `lab proxy l7` has a few more (client-side
  * timeouts, header limits) as flags of its own.
  */
 export const l7Knobs = {
-  balance: z.enum(['rr', 'least', 'sticky']).optional().describe('per-request balancing across origins'),
+  balance: z.enum(BALANCE_MODES).optional().describe('per-request balancing across origins'),
   maxSockets: countField(1).optional().describe('upstream sockets per origin, busy and idle'),
   maxIdleSockets: countField(0).optional().describe('idle upstream sockets kept per origin'),
   poolIdleTimeout: durationField.optional().describe('close a pooled socket idle this long'),
@@ -35,7 +35,8 @@ export function l7Engine(kind: string, summary: string, build: (options: L7Proxy
     source: 'lab',
     knobs: l7Knobs,
     ...labEngine,
-    // node:http's server closes an idle client connection 1 s after clientKeepAliveTimeout; the pool drops a socket at poolIdleTimeout or before the origin's hint.
+    // node:http's server closes an idle client connection 1 s after clientKeepAliveTimeout;
+    // the pool drops a socket at poolIdleTimeout or before the origin's hint (l7-kit/keep-alive-hint.ts).
     idle: (knobs) => ({
       clientSide: L7_DEFAULTS.clientKeepAliveTimeout + 1000,
       upstream: (knobs.poolIdleTimeout as number | undefined) ?? L7_DEFAULTS.poolIdleTimeout,

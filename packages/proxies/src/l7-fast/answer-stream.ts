@@ -1,4 +1,4 @@
-import type { ProxyStatus } from '../l7/errors-responses.js';
+import type { ProxyStatus } from '../l7-kit/errors-responses.js';
 import type { FastClient } from './client-conn.js';
 import type { FastContext } from './context.js';
 

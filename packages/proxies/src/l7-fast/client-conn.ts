@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { closeReason, type CloseReason } from '@keepalive-lab/core';
-import { rawErrorResponse, type ProxyStatus } from '../l7/errors-responses.js';
+import { rawErrorResponse, type ProxyStatus } from '../l7-kit/errors-responses.js';
 import type { FastContext } from './context.js';
 import type { FastExchange } from './exchange.js';
 import { admitRequest } from './request-intake.js';

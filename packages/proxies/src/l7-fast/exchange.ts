@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
-import type { ProxyStatus } from '../l7/errors-responses.js';
+import type { ProxyStatus } from '../l7-kit/errors-responses.js';
 import { AnswerStream } from './answer-stream.js';
-import { clientResponseHeaders, interimResponse } from '../l7/hop-by-hop.js';
-import { isRetryable } from '../l7/retry.js';
-import type { PoolRequest, UpstreamConn } from '../l7/upstream-pool.js';
+import { clientResponseHeaders, interimResponse } from '../l7-kit/hop-by-hop.js';
+import { afterFailedAttempt } from '../l7-kit/retry.js';
+import type { PoolRequest, UpstreamConn } from '../l7-kit/upstream-pool.js';
 import type { FastClient } from './client-conn.js';
 import type { FastContext } from './context.js';
 import { chunkSize, clientFraming, CRLF, LAST_CHUNK, responseHead, type BodyFraming } from './heads.js';
@@ -41,7 +41,6 @@ export class FastExchange extends AnswerStream implements PoolRequest, LinkOwner
   #pendingBody: Array<string | Buffer> | null = null;
   #requestDone = false;
   #forwarded = false;
-  #gotBytes = false;
   #upPaused = false;
   /** Over upstream: released, failed or abandoned. */
   settled = false;
@@ -74,7 +73,7 @@ export class FastExchange extends AnswerStream implements PoolRequest, LinkOwner
     if (!hasBody) this.#requestDone = true;
     this.target = target;
     if (target >= 0) {
-      ctx.balancer.outstanding[target] = (ctx.balancer.outstanding[target] as number) + 1;
+      ctx.balancer.started(target);
       this.#counted = true;
     }
   }
@@ -86,7 +85,6 @@ export class FastExchange extends AnswerStream implements PoolRequest, LinkOwner
   #send(): void {
     this.attempt++;
     this.#forwarded = false;
-    this.#gotBytes = false;
     this.#conn = null;
     this.#link = null;
     this.ctx.targets[this.target]?.pool.addRequest(this, { labFresh: this.attempt > 1 });
@@ -163,7 +161,6 @@ export class FastExchange extends AnswerStream implements PoolRequest, LinkOwner
     _upgrade: boolean,
     upKeepAlive: boolean,
   ): number {
-    this.#gotBytes = true;
     const code = status ?? 0;
     const ctx = this.ctx;
     if (code < 200) {
@@ -174,11 +171,7 @@ export class FastExchange extends AnswerStream implements PoolRequest, LinkOwner
     }
     const head = clientResponseHeaders(fields ?? [], ctx.via);
     const conn = this.#conn;
-    const pool = ctx.targets[this.target]?.pool;
-    if (conn !== null && pool !== undefined) {
-      if (head.keepAliveSeconds !== null) pool.noteHint(conn.socket, head.keepAliveSeconds);
-      if (!upKeepAlive) pool.markReason(conn.socket, 'connection-close');
-    }
+    if (conn !== null) ctx.targets[this.target]?.pool.noteResponse(conn.socket, head.keepAliveSeconds, upKeepAlive);
     const framing = clientFraming(this.method, code, head.contentLength, this.#http10);
     this.#framing = framing;
     const close = !this.keepAlive || framing === 'close' || ctx.closing || this.client.ending;
@@ -231,8 +224,7 @@ export class FastExchange extends AnswerStream implements PoolRequest, LinkOwner
     const link = this.#link;
     if (link !== null) link.owner = null;
     this.onUpstreamConnect();
-    const pool = this.ctx.targets[this.target]?.pool;
-    if (link !== null && code.startsWith('HPE_')) pool?.markReason(link.socket, 'error');
+    if (link !== null) this.ctx.targets[this.target]?.pool.noteFailure(link.socket, code);
     link?.socket.destroy();
     this.#link = null;
     this.client.resumeFor(this);
@@ -242,23 +234,17 @@ export class FastExchange extends AnswerStream implements PoolRequest, LinkOwner
       this.client.cut('upstream-closed');
       return;
     }
-    const retry =
-      this.ctx.options.retryStale &&
-      isRetryable({
-        method: this.method,
-        attempt: this.attempt,
-        reused: this.reusedSocket,
-        responseBytes: this.#gotBytes ? 1 : 0,
-        hasBody: this.hasBody,
-        errorCode: code,
-      });
-    if (retry) {
+    const next = afterFailedAttempt(
+      { method: this.method, attempt: this.attempt, reused: this.reusedSocket, conn: this.#conn, hasBody: this.hasBody, errorCode: code },
+      this.ctx.options.retryStale,
+    );
+    if (next.retry) {
       this.ctx.countRetry();
       this.#send();
       return;
     }
     // A body we stopped reading leaves the client connection unframed: close after the answer.
-    this.answerError(code === 'UPSTREAM_TIMEOUT' ? 504 : 502, code, this.hasBody && !this.#requestDone);
+    this.answerError(next.status, next.why, this.hasBody && !this.#requestDone);
   }
 
   protected settle(): void {
@@ -306,7 +292,7 @@ export class FastExchange extends AnswerStream implements PoolRequest, LinkOwner
   #uncount(): void {
     if (!this.#counted) return;
     this.#counted = false;
-    this.ctx.balancer.outstanding[this.target] = (this.ctx.balancer.outstanding[this.target] as number) - 1;
+    this.ctx.balancer.finished(this.target);
   }
 
   protected pauseUpstream(): void {

@@ -1,4 +1,4 @@
-import { errorAnswer, type ProxyStatus } from '../l7/errors-responses.js';
+import { errorAnswer, type ProxyStatus } from '../l7-kit/errors-responses.js';
 
 /**
  * The bytes l7-fast writes itself: each message head as ONE latin1 string
@@ -89,7 +89,8 @@ export class Answers {
     let s = cache.get(status);
     if (s === undefined) {
       const { text, body } = errorAnswer(status);
-      s = `HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${close ? this.close : this.keepAlive}\r\n${body}`;
+      const connection = close ? this.close : this.keepAlive;
+      s = `HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${connection}\r\n${body}`;
       cache.set(status, s);
     }
     return s;

@@ -2,7 +2,7 @@
  * l7-fast: the L7 proxy's duties without node's http objects.
  *
  *   client ──► net socket ──► FastClient ──► FastExchange ──► UpstreamPool[target] ──► UpstreamLink ──► origin
- *              (llhttp strict, request)   (framing.ts, hop-by-hop.ts,    (l7's pool: same     (llhttp strict,
+ *              (llhttp strict, request)   (framing.ts, hop-by-hop.ts,    (the kit's pool:     (llhttp strict,
  *                                           retry.ts, heads.ts)           reasons, limits)     response)
  *
  * Why a second engine: profiling `pnpm bench l7` put most of l7's CPU in
@@ -20,13 +20,16 @@
  * - per-socket parsers and listeners made once per connection;
  * - head deadlines checked by one interval sweep, as node does.
  *
- * What is the same as l7, by construction: the options (l7/options.ts), the
- * framing checks (l7/framing.ts), hop-by-hop rules (l7/hop-by-hop.ts), the
- * retry rule (l7/retry.ts), the pool with its close reasons and limits
- * (l7/upstream-pool.ts), the answers' bodies (l7/errors-responses.ts), the
- * events and stats. The duty tests (test/l7-*.test.ts) run against both.
+ * What is the same as l7, by construction, is in ../l7-kit/, which both
+ * engines import (neither imports the other): the options (options.ts), the
+ * framing checks (framing.ts), hop-by-hop rules (hop-by-hop.ts), the retry
+ * decision (retry.ts), the Keep-Alive hint and its margin
+ * (keep-alive-hint.ts), the pool with its close reasons and limits
+ * (upstream-pool.ts), the balancer (balancer.ts), the answers' bodies
+ * (errors-responses.ts), the events and stats (l7-base.ts). The duty tests
+ * (test/l7-*.test.ts) run against both.
  *
- * The same by decision, written once in l7's modules: an Upgrade request
+ * The same by decision, written once in the kit: an Upgrade request
  * is served as a plain one, then the connection closes; CONNECT is refused
  * (501, closed) (framing.ts); the origin's 1xx are forwarded by one rule
  * (hop-by-hop.ts, interimResponse); nothing behind a connection's last
@@ -41,7 +44,7 @@
  * connection is never forwarded; a response byte that arrives with no
  * exchange waiting poisons the upstream socket.
  */
-import { resolveL7Options, type L7ProxyOptions } from '../l7/options.js';
+import { resolveL7Options, type L7ProxyOptions } from '../l7-kit/options.js';
 import { L7FastProxy } from './proxy.js';
 
 export { L7FastProxy } from './proxy.js';

@@ -64,7 +64,8 @@ export type OnHeadersComplete = (
 const fault = (what: string): LabError =>
   new LabError(
     'LAB_ERR_INTERNAL',
-    `l7-fast: node ${process.version} has an llhttp binding (node:_http_common HTTPParser) unlike the one this proxy was written for: ${what}. Use proxy kind 'l7' on this node.`,
+    `l7-fast: node ${process.version} has an llhttp binding (node:_http_common HTTPParser) unlike the one this proxy was written for: ${what}. ` +
+      "Use proxy kind 'l7' on this node.",
     { found: process.version, expected: 'node 20 HTTPParser binding' },
   );
 

@@ -1,6 +1,6 @@
 import { createServer, type Socket } from 'node:net';
-import { L7Base } from '../l7/l7-base.js';
-import type { ResolvedL7Options } from '../l7/options.js';
+import { L7Base } from '../l7-kit/l7-base.js';
+import type { ResolvedL7Options } from '../l7-kit/options.js';
 import { FastClient } from './client-conn.js';
 import type { FastContext } from './context.js';
 import { Answers } from './heads.js';
@@ -10,7 +10,7 @@ import { UpstreamLink } from './upstream-link.js';
  * The l7-fast proxy: L7Proxy's events, counters and lifecycle on a plain
  * net server. Connections and exchanges do the HTTP (client-conn.ts,
  * exchange.ts); what it shares with l7 (targets, pools, counters, events,
- * close) is in l7/l7-base.ts; this owns the raw sockets, their upstream
+ * close) is in l7-kit/l7-base.ts; this owns the raw sockets, their upstream
  * links and the head-deadline sweep.
  */
 export class L7FastProxy extends L7Base<FastClient> implements FastContext {

@@ -1,6 +1,6 @@
-import type { ProxyStatus } from '../l7/errors-responses.js';
-import { checkRequestFraming, endsConnection } from '../l7/framing.js';
-import { upstreamRequestHeaders } from '../l7/hop-by-hop.js';
+import type { ProxyStatus } from '../l7-kit/errors-responses.js';
+import { checkRequestFraming, endsConnection } from '../l7-kit/framing.js';
+import { upstreamRequestHeaders } from '../l7-kit/hop-by-hop.js';
 import type { FastClient } from './client-conn.js';
 import type { FastContext } from './context.js';
 import { FastExchange } from './exchange.js';
@@ -8,7 +8,7 @@ import { CONTINUE, requestHead } from './heads.js';
 
 /**
  * A head llhttp parsed, turned into an exchange in the client's answer
- * order: l7's framing checks (framing.ts: CONNECT is refused there, 501 and
+ * order: the kit's framing checks (framing.ts: CONNECT is refused there, 501 and
  * close; an Upgrade request is served plain, then the connection closes)
  * first, then the target and the upstream head (hop-by-hop.ts), then
  * `Expect`. Returns the exchange whose body the

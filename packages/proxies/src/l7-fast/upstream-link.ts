@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { UNASKED_SWITCH } from '../l7/hop-by-hop.js';
+import { UNASKED_SWITCH } from '../l7-kit/hop-by-hop.js';
 import { HTTPParser, strictParser, type HttpParser, type OnHeadersComplete, type ParseError } from './llhttp.js';
 
 /** What a link tells the exchange it currently carries. */
@@ -21,7 +21,7 @@ export interface LinkOwner {
 /**
  * One pooled upstream socket's HTTP side: its strict response parser and
  * listeners, made once per socket (never per request) and pointed at the
- * exchange it carries (`owner`). The pool (l7/upstream-pool.ts) owns the
+ * exchange it carries (`owner`). The pool (l7-kit/upstream-pool.ts) owns the
  * socket's life and close reasons; this only reads responses.
  *
  * Response desync guard: bytes that start a message while no exchange is

@@ -1,13 +1,13 @@
 import { request, type Agent, type ClientRequest, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { CloseReason, Endpoint } from '@keepalive-lab/core';
-import type { Balancer } from './balancer.js';
-import { sendError, type ProxyStatus } from './errors-responses.js';
-import { checkRequestFraming, endsConnection, type RequestFraming } from './framing.js';
-import { clientResponseHeaders, interimResponse, UNASKED_SWITCH, upstreamRequestHeaders } from './hop-by-hop.js';
-import type { ResolvedL7Options } from './options.js';
-import { isRetryable } from './retry.js';
-import type { PoolRequestOptions, UpstreamConn, UpstreamPool } from './upstream-pool.js';
+import type { CloseReason } from '@keepalive-lab/core';
+import type { ProxyStatus } from '../l7-kit/errors-responses.js';
+import { checkRequestFraming, endsConnection, type RequestFraming } from '../l7-kit/framing.js';
+import { clientResponseHeaders, interimResponse, UNASKED_SWITCH, upstreamRequestHeaders } from '../l7-kit/hop-by-hop.js';
+import type { L7Context, Target } from '../l7-kit/l7-base.js';
+import { afterFailedAttempt } from '../l7-kit/retry.js';
+import type { PoolRequestOptions, UpstreamConn } from '../l7-kit/upstream-pool.js';
+import { sendError } from './send-error.js';
 
 /** node's writer for bytes outside a message (it writes `100 Continue` with it); keeps pipelined order. */
 interface RawWriter {
@@ -47,24 +47,8 @@ export interface ClientConn {
   refusal: Buffer | null;
 }
 
-export interface Target {
-  readonly endpoint: Endpoint;
-  /** `host:port`, as events name it. */
-  readonly label: string;
-  readonly pool: UpstreamPool;
-}
-
-/** What an exchange needs from the proxy that owns it. */
-export interface ExchangeContext {
-  readonly options: ResolvedL7Options;
-  /** `1.1 <name>`. */
-  readonly via: string;
-  readonly targets: Target[];
-  readonly balancer: Balancer;
-  readonly closing: boolean;
-  countRetry(): void;
-  recordForward(ex: Exchange, conn: UpstreamConn | null, reused: boolean): void;
-  recordReject(client: ClientConn, id: string | null, status: number, why: string): void;
+/** What an exchange needs from the proxy that owns it: the kit's context, and a word when it is over. */
+export interface ExchangeContext extends L7Context {
   done(client: ClientConn): void;
 }
 
@@ -93,7 +77,6 @@ export class Exchange {
   #headers: string[] = [];
   #upstream: ClientRequest | null = null;
   upstreamConn: UpstreamConn | null = null;
-  #bytesAtStart = 0;
   #forwarded = false;
   #settled = false;
   /** An interim response went to the client (or its queue) ahead of the final one. */
@@ -128,7 +111,7 @@ export class Exchange {
     const target = this.#ctx.balancer.pick(this.client.lastTarget);
     this.target = target;
     this.client.lastTarget = target;
-    this.#ctx.balancer.outstanding[target] = (this.#ctx.balancer.outstanding[target] as number) + 1;
+    this.#ctx.balancer.started(target);
     const t = this.#ctx.targets[target] as Target;
     this.#headers = upstreamRequestHeaders({
       rawHeaders: req.rawHeaders,
@@ -172,7 +155,6 @@ export class Exchange {
   readonly #onSocket = (socket: Socket): void => {
     const conn = this.#ctx.targets[this.target]?.pool.conn(socket) ?? null;
     this.upstreamConn = conn;
-    this.#bytesAtStart = socket.bytesRead;
     if (conn !== null && conn.localPort === null) socket.once('connect', this.#recordForward);
     else this.#recordForward();
   };
@@ -219,11 +201,8 @@ export class Exchange {
     const conn = this.upstreamConn;
     const pool = this.#ctx.targets[this.target]?.pool;
     const head = clientResponseHeaders(upRes.rawHeaders, this.#ctx.via);
-    if (conn !== null && pool !== undefined) {
-      if (head.keepAliveSeconds !== null) pool.noteHint(conn.socket, head.keepAliveSeconds);
-      // node's client has decided (Connection: close, or HTTP/1.0 without keep-alive): it will end this socket.
-      if (this.#upstream?.shouldKeepAlive === false) pool.markReason(conn.socket, 'connection-close');
-    }
+    // node's client has decided whether the origin keeps it (Connection: close, or HTTP/1.0 without keep-alive).
+    if (conn !== null) pool?.noteResponse(conn.socket, head.keepAliveSeconds, this.#upstream?.shouldKeepAlive !== false);
     const res = this.#res;
     res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, head.headers);
     // An interim (ours, or node's own 100 Continue) may sit in the response's buffer (pipelining):
@@ -246,30 +225,30 @@ export class Exchange {
     this.#recordForward();
     const conn = this.upstreamConn;
     const pool = this.#ctx.targets[this.target]?.pool;
-    if (conn !== null && pool !== undefined && err.code?.startsWith('HPE_')) pool.markReason(conn.socket, 'error');
+    if (conn !== null) pool?.noteFailure(conn.socket, err.code);
     if (this.#res.headersSent) {
       this.#onUpstreamBodyError();
       return;
     }
     const f = this.#framing as RequestFraming;
-    const retry =
-      this.#ctx.options.retryStale &&
-      isRetryable({
+    const next = afterFailedAttempt(
+      {
         method: this.#req.method ?? '',
         attempt: this.attempt,
         reused: this.#upstream?.reusedSocket ?? false,
-        responseBytes: conn === null ? 0 : conn.socket.bytesRead - this.#bytesAtStart,
+        conn,
         hasBody: f.hasBody,
         errorCode: err.code,
-      });
-    if (retry) {
+      },
+      this.#ctx.options.retryStale,
+    );
+    if (next.retry) {
       this.#ctx.countRetry();
       this.#send();
       return;
     }
-    const timeout = err.code === 'UPSTREAM_TIMEOUT';
     // A body we stopped reading leaves the connection unframed: close it after the answer.
-    this.#reject(timeout ? 504 : 502, err.code ?? 'upstream-error', f.hasBody && !this.#req.complete);
+    this.#reject(next.status, next.why, f.hasBody && !this.#req.complete);
   };
 
   /**
@@ -303,7 +282,7 @@ export class Exchange {
     // The connection's last answer is out: node ends the socket now, as the answer said.
     if (this.client.last === this.#req && this.#res.writableFinished) this.client.reason ??= 'connection-close';
     if (this.client.current === this) this.client.current = null;
-    if (this.target >= 0) this.#ctx.balancer.outstanding[this.target] = (this.#ctx.balancer.outstanding[this.target] as number) - 1;
+    if (this.target >= 0) this.#ctx.balancer.finished(this.target);
     const up = this.#upstream;
     if (!this.#res.writableFinished && up !== null && !up.destroyed) {
       // The client left before its answer was out: the upstream socket is

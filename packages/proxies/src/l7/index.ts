@@ -4,6 +4,11 @@
  *   client ──► node:http Server ──► Exchange ──► Balancer ──► UpstreamPool[target] ──► origin
  *   (parse, framing.ts, hop-by-hop.ts)   (retry.ts, errors-responses.ts)   (Agent-like: net sockets)
  *
+ * Here: the node:http side only (proxy.ts, exchange.ts, send-error.ts).
+ * What l7-fast does the same way (options, framing, hop-by-hop, retry,
+ * keep-alive hint, balancer, pool, answers, counters and events) is in
+ * ../l7-kit/, written once for both engines.
+ *
  * Architecture, and why:
  *
  * - Client side: node's http Server, not a hand-written parser. llhttp in
@@ -47,12 +52,12 @@
  * socket and parser; a connection that never sends a request is closed
  * after headerTimeout (slowloris guard), so a holder must send one first.
  */
-import { resolveL7Options, type L7ProxyOptions } from './options.js';
+import { resolveL7Options, type L7ProxyOptions } from '../l7-kit/options.js';
 import { L7Proxy } from './proxy.js';
 
 export { L7Proxy } from './proxy.js';
-export type { L7Stats } from './l7-base.js';
-export { L7_DEFAULTS, BALANCE_MODES, resolveL7Options, type BalanceMode, type L7ProxyOptions, type ResolvedL7Options } from './options.js';
+/** The options createL7Proxy takes (shared with l7-fast). */
+export type { L7ProxyOptions } from '../l7-kit/options.js';
 
 /** Builds an L7 proxy; call `listen()` on it. Throws a LabError naming a bad option. */
 export function createL7Proxy(options: L7ProxyOptions): L7Proxy {

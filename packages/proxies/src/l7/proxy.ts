@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { closeReason } from '@keepalive-lab/core';
-import { rawErrorResponse, type ProxyStatus } from './errors-responses.js';
+import { rawErrorResponse, type ProxyStatus } from '../l7-kit/errors-responses.js';
 import { Exchange, type ClientConn, type ExchangeContext } from './exchange.js';
-import { checkRequestFraming } from './framing.js';
-import { L7Base } from './l7-base.js';
-import type { ResolvedL7Options } from './options.js';
+import { checkRequestFraming } from '../l7-kit/framing.js';
+import { L7Base } from '../l7-kit/l7-base.js';
+import type { ResolvedL7Options } from '../l7-kit/options.js';
 
 /** Parser errors answered with a status; the rest are 400. */
 const CLIENT_ERROR_STATUS: Record<string, ProxyStatus> = {
@@ -16,7 +16,7 @@ const CLIENT_ERROR_STATUS: Record<string, ProxyStatus> = {
 /** ms a rejected connection may drain before it is destroyed (lets the client read the answer). */
 const REJECT_LINGER_MS = 500;
 
-/** The L7 engine on node's http server (index.ts says why); what it shares with l7-fast is in l7-base.ts. */
+/** The L7 engine on node's http server (index.ts says why); what it shares with l7-fast is in ../l7-kit/ (l7-base.ts). */
 export class L7Proxy extends L7Base<ClientConn> implements ExchangeContext {
   constructor(options: ResolvedL7Options) {
     const server: Server = createServer({

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { closeReason, type CloseReason, type Endpoint } from '@keepalive-lab/core';
+import { idleAllowance, type HintSettings } from './keep-alive-hint.js';
 
 /**
  * The keep-alive pool of one target: strictly concerned with sockets (node's
@@ -8,7 +9,9 @@ import { closeReason, type CloseReason, type Endpoint } from '@keepalive-lab/cor
  * `req.onSocket()`, and node's client emits `free` on the socket once the
  * response is read and the request written — but unlike node's Agent it
  * records why every socket ends, honours the origin's Keep-Alive hint with
- * its own margin, and can insist on a fresh connection for a retry.
+ * its own margin (keep-alive-hint.ts), and can insist on a fresh connection
+ * for a retry. Both L7 engines use it: node's ClientRequest (l7) and
+ * l7-fast's exchange are its requests.
  *
  *            addRequest ──► idle (LIFO) ──► busy ──free──► idle ──timeout──► destroyed
  *                 │                          ▲                 └─end/data──► destroyed
@@ -27,6 +30,8 @@ export interface UpstreamConn {
   localPort: number | null;
   /** Requests handed this socket. */
   requests: number;
+  /** socket.bytesRead when the current request was handed this socket: what it read since is that request's response. */
+  readAtAssign: number;
   idle: boolean;
   /** Why this side ended it; set once, by whoever decided. */
   reason: CloseReason | null;
@@ -40,13 +45,10 @@ export interface UpstreamConn {
   onIdleData: () => void;
 }
 
-export interface PoolSettings {
+export interface PoolSettings extends HintSettings {
   target: Endpoint;
   maxSockets: number;
   maxIdleSockets: number;
-  poolIdleTimeout: number;
-  keepAliveHint: boolean;
-  keepAliveHintMargin: number;
   upstreamTimeout: number;
 }
 
@@ -81,9 +83,11 @@ interface Waiter {
   fresh: boolean;
 }
 
-/** The error a silent origin produces; `code` lets the proxy answer 504. */
+/** The code of the error a silent origin produces: the proxy answers 504 (retry.ts). */
+export const UPSTREAM_TIMEOUT = 'UPSTREAM_TIMEOUT';
+
 export class UpstreamTimeoutError extends Error {
-  readonly code = 'UPSTREAM_TIMEOUT';
+  readonly code = UPSTREAM_TIMEOUT;
   constructor(ms: number) {
     super(`upstream silent for ${ms} ms`);
   }
@@ -146,10 +150,23 @@ export class UpstreamPool {
     if (c !== undefined && c.reason === null) c.reason = reason;
   }
 
-  /** The origin's `Keep-Alive: timeout=N` on the response this socket carries. */
-  noteHint(socket: Socket, seconds: number): void {
+  /**
+   * What a final response head says of its socket's future, called by both
+   * engines once per response: the origin's `Keep-Alive: timeout=N` (null:
+   * none given, an earlier one stands) sets how long it may idle once freed;
+   * an origin that will not keep it alive (`Connection: close`, HTTP/1.0
+   * without keep-alive) means it is closed once the response is read.
+   */
+  noteResponse(socket: Socket, hintSeconds: number | null, originKeepsAlive: boolean): void {
     const c = this.#conns.get(socket);
-    if (c !== undefined) c.hintSeconds = seconds;
+    if (c === undefined) return;
+    if (hintSeconds !== null) c.hintSeconds = hintSeconds;
+    if (!originKeepsAlive) c.reason ??= 'connection-close';
+  }
+
+  /** An attempt on this socket failed with `code`: a response that did not parse (HPE_*) leaves the socket unframed. */
+  noteFailure(socket: Socket, code: string | undefined): void {
+    if (code?.startsWith('HPE_') === true) this.markReason(socket, 'error');
   }
 
   /** Stop handing out sockets; idle ones go now, busy ones when freed. */
@@ -187,6 +204,7 @@ export class UpstreamPool {
   #assign(c: UpstreamConn, req: PoolRequest, reused: boolean): void {
     if (c.idle) this.#leaveIdle(c);
     c.requests++;
+    c.readAtAssign = c.socket.bytesRead;
     c.socket.setTimeout(this.#s.upstreamTimeout);
     if (reused) this.reuses++;
     req.reusedSocket = reused;
@@ -200,6 +218,7 @@ export class UpstreamPool {
       socket,
       localPort: null,
       requests: 0,
+      readAtAssign: 0,
       idle: false,
       reason: null,
       idleReason: 'pool-idle-timeout',
@@ -246,31 +265,20 @@ export class UpstreamPool {
       this.#assign(c, next.req, true);
       return;
     }
-    const idleMs = this.#idleMs(c);
-    if (idleMs <= 0) {
-      this.#destroy(c, 'keep-alive-hint');
+    const allowed = idleAllowance(c.hintSeconds, this.#s);
+    c.idleReason = allowed.reason;
+    if (allowed.ms <= 0) {
+      this.#destroy(c, allowed.reason);
     } else if (this.#idle.length >= this.#s.maxIdleSockets) {
       this.#destroy(c, 'pool-full');
     } else {
       c.idle = true;
-      socket.setTimeout(idleMs);
+      socket.setTimeout(allowed.ms);
       socket.on('data', c.onIdleData);
       socket.unref();
       this.#idle.push(c);
     }
     this.#drain();
-  }
-
-  /** How long a freed socket may idle, and what it means when that runs out. */
-  #idleMs(c: UpstreamConn): number {
-    const pool = this.#s.poolIdleTimeout;
-    if (!this.#s.keepAliveHint || c.hintSeconds === null) {
-      c.idleReason = 'pool-idle-timeout';
-      return pool;
-    }
-    const hinted = c.hintSeconds * 1000 - this.#s.keepAliveHintMargin;
-    c.idleReason = hinted < pool ? 'keep-alive-hint' : 'pool-idle-timeout';
-    return Math.min(hinted, pool);
   }
 
   #leaveIdle(c: UpstreamConn): void {

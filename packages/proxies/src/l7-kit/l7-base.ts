@@ -1,11 +1,18 @@
 import type { Server, Socket } from 'node:net';
-import { formatEndpoint, ServerBase, type CloseReason, type Recorder } from '@keepalive-lab/core';
+import { formatEndpoint, ServerBase, type CloseReason, type Endpoint, type Recorder } from '@keepalive-lab/core';
 import { Balancer } from './balancer.js';
-import type { Target } from './exchange.js';
 import type { ResolvedL7Options } from './options.js';
 import { UpstreamPool, type PoolHooks, type UpstreamConn } from './upstream-pool.js';
 
-/** Counters for runs and reports (DESIGN.md metric names in comments). */
+/** One origin of the proxy, with its pool. */
+export interface Target {
+  readonly endpoint: Endpoint;
+  /** `host:port`, as events name it. */
+  readonly label: string;
+  readonly pool: UpstreamPool;
+}
+
+/** Counters for runs and reports (the metric names of docs/reference.md in comments). */
 export interface L7Stats {
   /** proxy.clientConnections */
   clientConnections: number;
@@ -40,6 +47,19 @@ export interface ForwardedExchange {
   readonly attempt: number;
 }
 
+/** What an exchange of either engine needs from the proxy that owns it; L7Base provides all of it. */
+export interface L7Context {
+  readonly options: ResolvedL7Options;
+  /** `1.1 <name>`. */
+  readonly via: string;
+  readonly targets: Target[];
+  readonly balancer: Balancer;
+  readonly closing: boolean;
+  countRetry(): void;
+  recordForward(ex: ForwardedExchange, conn: UpstreamConn | null, reused: boolean): void;
+  recordReject(client: { readonly id: number }, id: string | null, status: number, why: string): void;
+}
+
 /**
  * What both L7 engines (l7: node:http server; l7-fast: net server + llhttp)
  * share, as undici's pool-base serves its pools: targets and their pools
@@ -48,7 +68,7 @@ export interface ForwardedExchange {
  * and pooled socket has emitted 'close'. An engine keeps how it parses and
  * how its clients end.
  */
-export abstract class L7Base<C extends L7BaseClient> extends ServerBase {
+export abstract class L7Base<C extends L7BaseClient> extends ServerBase implements L7Context {
   readonly options: ResolvedL7Options;
   /** `1.1 <name>`. */
   readonly via: string;

@@ -1,5 +1,3 @@
-import type { ServerResponse } from 'node:http';
-
 /**
  * What the proxy answers itself. Short text bodies, so a user with curl sees
  * who answered and why; built once, never per request.
@@ -29,23 +27,11 @@ const RAW = new Map<number, Buffer>(
   }),
 );
 
-/** Reason phrase and body of an answer, for an engine that writes its own heads (l7-fast). */
+/** Reason phrase and body of an answer: l7-fast writes its own heads with them, l7 hands them to node (send-error.ts). */
 export function errorAnswer(status: ProxyStatus): { text: string; body: string } {
   return { text: ANSWERS[status][0], body: BODIES.get(status) as string };
 }
 
 export function rawErrorResponse(status: ProxyStatus): Buffer {
   return RAW.get(status) as Buffer;
-}
-
-/**
- * Answers through node's response (keeps pipelined order). `close` makes it
- * the last response on the connection: framing we did not trust, or a
- * request body we stopped reading.
- */
-export function sendError(res: ServerResponse, status: ProxyStatus, close: boolean): void {
-  const body = BODIES.get(status) as string;
-  if (close) res.shouldKeepAlive = false;
-  res.writeHead(status, ANSWERS[status][0], ['Content-Type', 'text/plain', 'Content-Length', String(Buffer.byteLength(body))]);
-  res.end(body);
 }

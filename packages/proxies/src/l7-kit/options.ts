@@ -1,8 +1,8 @@
 import { fail, LabError, ok, Recorder, type Endpoint, type Result } from '@keepalive-lab/core';
 
-/** How a request picks its target. */
-export type BalanceMode = 'rr' | 'least' | 'sticky';
-export const BALANCE_MODES: readonly BalanceMode[] = ['rr', 'least', 'sticky'];
+/** How a request picks its target (balancer.ts). */
+export const BALANCE_MODES = ['rr', 'least', 'sticky'] as const;
+export type BalanceMode = (typeof BALANCE_MODES)[number];
 
 export interface L7ProxyOptions {
   /** Where clients connect. Default 127.0.0.1:0. */

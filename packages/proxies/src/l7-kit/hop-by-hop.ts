@@ -1,3 +1,5 @@
+import { keepAliveTimeoutSeconds } from './keep-alive-hint.js';
+
 /**
  * Hop-by-hop fields (RFC 9110 §7.6.1), both directions. What a proxy copies
  * blindly is what lets a client's `Connection: close` close a pooled upstream
@@ -161,8 +163,6 @@ export interface ResponseHead {
   contentLength: boolean;
 }
 
-const KEEP_ALIVE_TIMEOUT = /(?:^|[,;\s])timeout\s*=\s*(\d+)/i;
-
 /**
  * The field list to send the client. A response with Transfer-Encoding loses
  * any Content-Length too (RFC 9112 §6.3: Transfer-Encoding overrides it, and a
@@ -174,10 +174,9 @@ export function clientResponseHeaders(rawHeaders: string[], via: string): Respon
   if (s.listed !== null) out = dropListed(out, s.listed);
   if (s.chunked && s.contentLength) out = dropListed(out, ['content-length']);
   out.push('Via', via);
-  const m = s.keepAlive === null ? null : KEEP_ALIVE_TIMEOUT.exec(s.keepAlive);
   return {
     headers: out,
-    keepAliveSeconds: m ? Number(m[1]) : null,
+    keepAliveSeconds: s.keepAlive === null ? null : keepAliveTimeoutSeconds(s.keepAlive),
     close: s.close,
     chunked: s.chunked,
     contentLength: s.contentLength && !s.chunked,
