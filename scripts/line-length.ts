@@ -4,10 +4,12 @@
  * tracked source line over MAX characters, naming file and line.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 const MAX = 160;
-const files = execFileSync('git', ['ls-files', '*.ts', '*.js', '*.mjs'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+const files = execFileSync('git', ['ls-files', '*.ts', '*.js', '*.mjs'], { encoding: 'utf8' })
+  .split('\n')
+  .filter((f) => f !== '' && existsSync(f)); // a tracked file deleted in the work tree is not a line to check
 const long: string[] = [];
 for (const file of files) {
   readFileSync(file, 'utf8')

@@ -5,7 +5,7 @@ import { registerCommands } from './commands/index.js';
 import { describeError } from './describe-error.js';
 
 /**
- * Runs `lab` with argv and returns the exit code (DESIGN.md: 0 success or
+ * Runs `lab` with argv and returns the exit code (docs/reference.md: 0 success or
  * reproduced, 1 not reproduced or run failed, 2 bad usage or input). Every
  * error becomes a message and a code here, in one place.
  */

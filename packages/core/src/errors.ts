@@ -1,6 +1,6 @@
 /**
  * The one error class of the lab. `code` is public API (documented in
- * docs/errors.md, checked both ways by a test); `exitCode` follows DESIGN.md:
+ * docs/errors.md, checked both ways by a test); `exitCode` follows docs/reference.md:
  * 2 bad usage or input, 1 a run failed.
  */
 export const ERROR_CODES = {

@@ -32,7 +32,7 @@ export interface ClientRecord {
 
 /**
  * The joined record per request: the heart of every table. Names are the
- * result-file contract of DESIGN.md, and joinRecords writes them in its
+ * result-file contract of docs/reference.md, and joinRecords writes them in its
  * order (id · start · end · status · error · clientPort · reused ·
  * upstreamPort · originPort · origin · originConn · nthOnConn); a field a
  * topology cannot know is `null`, never guessed.

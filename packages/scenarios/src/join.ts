@@ -40,7 +40,7 @@ export function joinRecords(client: ClientRecord[], events: LabEvent[], chain: r
       error: c.error,
       clientPort: c.clientPort,
       reused: c.reused,
-      // The first proxy's, as DESIGN's record has always meant; every hop's is in `hops`.
+      // The first proxy's, as the record has always meant (docs/reference.md); every hop's is in `hops`.
       upstreamPort: hops[0]?.upstreamPort ?? null,
       originPort,
       origin: o ? o.origin : c.origin,

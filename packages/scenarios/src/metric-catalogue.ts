@@ -89,7 +89,8 @@ export const METRICS: readonly MetricEntry[] = [
     name: 'proxy.own.upstreamErrors.<CODE>',
     from: 'lab proxy',
     meaning:
-      'requests the lab L7 proxy answered 502/504 itself, by what its upstream attempt met: EADDRNOTAVAIL (its connect() found no free local port), ECONNREFUSED, ECONNRESET, UPSTREAM_TIMEOUT',
+      'requests the lab L7 proxy answered 502/504 itself, by what its upstream attempt met: ' +
+      'EADDRNOTAVAIL (its connect() found no free local port), ECONNREFUSED, ECONNRESET, UPSTREAM_TIMEOUT',
   },
   {
     name: 'race.dropped',
@@ -126,7 +127,8 @@ export const METRICS: readonly MetricEntry[] = [
     name: 'timeWait.client',
     from: 'run',
     meaning:
-      "TIME_WAIT sockets held by the client (peer port the first proxy's, or the origin's when direct): it closed first, and that port is taken for that destination for 60 s",
+      "TIME_WAIT sockets held by the client (peer port the first proxy's, or the origin's when direct): it closed first, " +
+      'and that port is taken for that destination for 60 s',
   },
 ];
 

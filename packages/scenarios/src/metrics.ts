@@ -4,7 +4,7 @@ import { raceMetrics } from './race.js';
 import { batchesOf, percentile, round } from './stats.js';
 import type { TimeWaitCounts } from './timewait.js';
 
-/** Flat metric map with DESIGN.md's stable names (`client.distinctPorts`, ...). */
+/** Flat metric map with the stable names of docs/reference.md (`client.distinctPorts`, ...). */
 export type Metrics = Record<string, number>;
 
 export interface MetricInput {

@@ -1,12 +1,16 @@
 import type { ZodTypeAny } from 'zod';
 import { PROXY_COMPONENTS } from '@keepalive-lab/proxies';
 import { METRICS } from './metric-catalogue.js';
+import { TOPOLOGIES, topologyCell } from './reference/metric-topologies.js';
+import { scenarioFieldsTable } from './reference/scenario-fields.js';
 
 /**
  * The parts of docs/reference.md read off the code, so the page cannot fall
- * behind it: the proxy kinds with their knobs (the registry) and the metrics
- * (the catalogue). `pnpm docs:reference` writes them between their markers;
- * a test fails when the page differs.
+ * behind it: the scenario fields (the schema), the proxy kinds with their
+ * knobs (the registry) and the metrics (the catalogue, and which topologies
+ * have each). `pnpm docs:reference` writes them between their markers, with
+ * the commands (read off the cli, which this package cannot import); a test
+ * fails when the page differs.
  */
 
 const esc = (s: string): string => s.replace(/\|/g, '\\|');
@@ -30,13 +34,19 @@ export function kindsTable(): string {
 }
 
 export function metricsTable(): string {
-  const rows = METRICS.map((m) => `| \`${m.name}\` | ${m.from} | ${esc(m.meaning)} |`);
-  return ['| metric | read from | what it counts |', '| --- | --- | --- |', ...rows].join('\n');
+  const rows = METRICS.map(
+    (m) => `| \`${m.name}\` | ${esc(m.meaning)} | ${m.from} | ${TOPOLOGIES.map((t) => topologyCell(m.name, t)).join(' | ')} |`,
+  );
+  const head = `| metric | what it counts | read from | ${TOPOLOGIES.join(' | ')} |`;
+  return [head, `| --- | --- | --- |${' --- |'.repeat(TOPOLOGIES.length)}`, ...rows].join('\n');
 }
 
-/** The page with each generated section replaced between `<!-- generated:NAME -->` and `<!-- /generated -->`. */
-export function withGeneratedSections(page: string): string {
-  const sections: Record<string, string> = { kinds: kindsTable(), metrics: metricsTable() };
+/**
+ * The page with each generated section replaced between `<!-- generated:NAME -->` and `<!-- /generated -->`:
+ * this package's (fields, kinds, metrics) and any `more` a caller makes (the commands); a section no one makes is left as it is.
+ */
+export function withGeneratedSections(page: string, more: Record<string, string> = {}): string {
+  const sections: Record<string, string> = { fields: scenarioFieldsTable(), kinds: kindsTable(), metrics: metricsTable(), ...more };
   return page.replace(
     /(<!-- generated:([a-z]+) -->)[\s\S]*?(<!-- \/generated -->)/g,
     (whole, open: string, name: string, close: string) => {

@@ -23,7 +23,7 @@ export interface VariantOutcome {
 }
 
 /**
- * A result file (DESIGN.md). For a scenario with variants, `requests` and
+ * A result file (docs/reference.md). For a scenario with variants, `requests` and
  * `events` hold every variant's, each tagged with `variant`; `metrics` keys
  * are `<variant>:<metric>`; `variants` has each one's own figures.
  */

@@ -79,7 +79,7 @@ describe('join', () => {
       { kind: 'nginx', clientPort: 40000, upstreamPort: 5500 },
       { kind: 'l7', clientPort: 5500, upstreamPort: 6001 },
     ]);
-    expect(j?.upstreamPort).toBe(5500); // DESIGN's field: the first proxy's
+    expect(j?.upstreamPort).toBe(5500); // the record's field (docs/reference.md): the first proxy's
   });
 });
 
