@@ -2,12 +2,13 @@ import { Command } from 'commander';
 import { Chalk } from 'chalk';
 import { resolve } from 'node:path';
 import { LabError } from '@keepalive-lab/core';
-import { compareViews, loadViews, renderComparison } from '@keepalive-lab/report';
+import { compareViews, loadViews, renderComparison, terminalWidth, WIDE_HELP } from '@keepalive-lab/report';
 import type { CommandContext } from '../context.js';
 
 interface CompareFlags {
   json?: boolean;
   resultsDir: string;
+  wide?: boolean;
 }
 
 const MIN = 2;
@@ -24,6 +25,7 @@ export function compareCommand(ctx: CommandContext): Command {
     .argument('<results...>', 'scenario names (latest result), result .json files, or name:variant')
     .option('--json', 'print the comparison as one JSON document')
     .option('--results-dir <dir>', 'where results are saved', 'results')
+    .option('--wide', WIDE_HELP)
     .action(async (refs: string[], flags: CompareFlags) => {
       const views = await loadViews(refs, resolve(ctx.cwd, flags.resultsDir));
       if (views.length < MIN || views.length > MAX) {
@@ -38,6 +40,6 @@ export function compareCommand(ctx: CommandContext): Command {
       }
       const cmp = compareViews(views);
       if (flags.json) ctx.stdout.write(`${JSON.stringify(cmp)}\n`);
-      else ctx.stdout.write(renderComparison(cmp, { color: new Chalk().level > 0, width: ctx.stdout.columns ?? 100 }));
+      else ctx.stdout.write(renderComparison(cmp, { color: new Chalk().level > 0, width: terminalWidth(ctx.stdout, flags.wide) }));
     });
 }

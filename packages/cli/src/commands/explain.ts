@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { Chalk } from 'chalk';
 import { formatDuration } from '@keepalive-lab/core';
 import { chainOf, type Scenario } from '@keepalive-lab/scenarios';
-import { isAboutTimeouts, renderIdleTimeouts } from '@keepalive-lab/report';
+import { isAboutTimeouts, renderIdleTimeouts, terminalWidth, wrapText } from '@keepalive-lab/report';
 import type { CommandContext } from '../context.js';
 import { loadAll } from './scenario-refs.js';
 
@@ -12,7 +12,7 @@ export function explainCommand(ctx: CommandContext): Command {
     .argument('<name>', 'scenario name or file.yaml')
     .action(async (name: string) => {
       const [loaded] = await loadAll(ctx, [name], false, []);
-      if (loaded) ctx.stdout.write(explainText(loaded.scenario, new Chalk()));
+      if (loaded) ctx.stdout.write(wrapText(explainText(loaded.scenario, new Chalk()), terminalWidth(ctx.stdout), '    ').join('\n'));
     });
 }
 

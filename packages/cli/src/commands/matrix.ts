@@ -12,7 +12,7 @@ import {
   type LoadedScenario,
   type MatrixProgress,
 } from '@keepalive-lab/scenarios';
-import { matrixMarkdown, renderMatrix } from '@keepalive-lab/report';
+import { matrixMarkdown, renderMatrix, terminalWidth, WIDE_HELP } from '@keepalive-lab/report';
 import type { CommandContext } from '../context.js';
 import type { SetExitCode } from './index.js';
 import { loadAll, scenarioDirs } from './scenario-refs.js';
@@ -23,6 +23,7 @@ interface MatrixFlags {
   markdown?: boolean;
   save: boolean;
   resultsDir: string;
+  wide?: boolean;
 }
 
 /** The kinds a matrix runs when none are named: every kind the lab can start, but naive-l4 (it stalls). */
@@ -43,6 +44,7 @@ export function matrixCommand(ctx: CommandContext, setExitCode: SetExitCode): Co
     .option('--markdown', 'print the matrix as markdown (how docs/matrix.md is made)')
     .option('--no-save', 'do not write results/matrix/<time>.json')
     .option('--results-dir <dir>', 'where results are saved', 'results')
+    .option('--wide', WIDE_HELP)
     .action(async (names: string[], flags: MatrixFlags) => {
       const kinds = parseKinds(flags.proxies);
       const scenarios = await matrixScenarios(ctx, names);
@@ -64,7 +66,7 @@ export function matrixCommand(ctx: CommandContext, setExitCode: SetExitCode): Co
       if (flags.json) ctx.stdout.write(`${JSON.stringify(doc)}\n`);
       else if (flags.markdown) ctx.stdout.write(matrixMarkdown(doc, commandLine(names, flags)));
       else {
-        ctx.stdout.write(renderMatrix(doc, { color: c.level > 0, width: ctx.stdout.columns ?? 100 }));
+        ctx.stdout.write(renderMatrix(doc, { color: c.level > 0, width: terminalWidth(ctx.stdout, flags.wide) }));
         if (saved) ctx.stdout.write(c.dim(`saved ${saved}\n`));
       }
     });

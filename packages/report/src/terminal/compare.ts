@@ -1,5 +1,7 @@
 import type { ChainColumn, Comparison, ComparedMetric } from '../model/comparison.js';
-import { cell, ms, painter, table, type Painter, type RenderOptions } from './style.js';
+import { fitTable, type Column } from './fit-table.js';
+import { cell, ms, painter, type Painter, type RenderOptions } from './style.js';
+import { wrapText } from './wrap.js';
 
 /**
  * `lab compare`: who is who, the distinct ports per hop in one line each
@@ -8,16 +10,20 @@ import { cell, ms, painter, table, type Painter, type RenderOptions } from './st
  */
 export function renderComparison(cmp: Comparison, o: RenderOptions, maxChainRows = 20): string {
   const p = painter(o);
+  const prose = (s: string) => wrapText(s, p.width, '    ').join('\n'); // tables fit themselves
   const out: string[] = [p.c.bold(`Comparing ${cmp.columns.length} results`)];
   const w = Math.max(...cmp.columns.map((c) => c.label.length));
   cmp.columns.forEach((c, i) => {
     const verdict = c.verdict === 'reproduced' ? p.c.green('✓ reproduced') : p.c.red('✗ not reproduced');
-    out.push(`  ${letter(i)} ${c.label.padEnd(w)}  ${verdict}  ${p.c.dim(`${c.startedAt}  ${c.title}`)}`);
+    out.push(prose(`  ${letter(i)} ${c.label.padEnd(w)}  ${verdict}  ${p.c.dim(`${c.startedAt}  ${c.title}`)}`));
   });
   out.push('', p.c.bold('Distinct ports per hop (client → upstream → origin)'));
-  for (const c of cmp.chains) out.push(`  ${c.label.padEnd(w)}  ${distinctLine(c, p)}`);
-  out.push('', p.c.bold('Metrics') + p.c.dim('  (◆ differs enough to matter; key figures first)'), renderMetricTable(cmp, p));
-  out.push('', p.c.bold('Port chains per request, in order of start') + p.c.dim('  (+ a port this column had not seen: a new connection)'));
+  for (const c of cmp.chains) out.push(prose(`  ${c.label.padEnd(w)}  ${distinctLine(c, p)}`));
+  out.push('', prose(p.c.bold('Metrics') + p.c.dim('  (◆ differs enough to matter; key figures first)')), renderMetricTable(cmp, p));
+  out.push(
+    '',
+    prose(p.c.bold('Port chains per request, in order of start') + p.c.dim('  (+ a port this column had not seen: a new connection)')),
+  );
   out.push(renderChains(cmp.chains, p, maxChainRows));
   return `${out.join('\n')}\n`;
 }
@@ -30,14 +36,13 @@ function distinctLine(c: ChainColumn, p: Painter): string {
 }
 
 function renderMetricTable(cmp: Comparison, p: Painter): string {
-  const t = table(['', 'metric', ...cmp.columns.map((_, i) => letter(i))].map((h) => p.c.bold(h)));
-  for (const m of cmp.metrics) {
+  const columns: Column[] = [{ head: '' }, { head: 'metric' }, ...cmp.columns.map((_, i) => ({ head: letter(i) }))];
+  const rows = cmp.metrics.map((m) => {
     const mark = m.differs && m.key ? '◆' : '';
-    const values = m.values.map((v) => format(m, v));
     const paint = (s: string) => (m.differs && m.key ? p.c.yellow.bold(s) : m.differs ? s : p.c.dim(s));
-    t.push([p.c.yellow(mark), paint(m.metric), ...values.map(paint)]);
-  }
-  return t.toString();
+    return [p.c.yellow(mark), paint(m.metric), ...m.values.map((v) => paint(format(m, v)))];
+  });
+  return fitTable(columns, rows, p);
 }
 
 function format(m: ComparedMetric, v: number | null): string {
@@ -61,14 +66,14 @@ function renderChains(cols: ChainColumn[], p: Painter, maxRows: number): string 
       }),
     );
   }
-  const t = table(['#', ...cols.map((c) => c.label)].map((h) => p.c.bold(h)));
   const keep =
     n > maxRows
       ? [...rows.slice(0, maxRows - 4).map((r, i) => ({ r, i })), null, ...rows.slice(n - 3).map((r, k) => ({ r, i: n - 3 + k }))]
       : rows.map((r, i) => ({ r, i }));
-  for (const row of keep) {
-    if (row === null) t.push([{ colSpan: cols.length + 1, content: p.c.dim(`… ${n - (maxRows - 1)} more requests`) }]);
-    else t.push([String(row.i + 1), ...row.r]);
-  }
-  return t.toString();
+  const columns: Column[] = [{ head: '#' }, ...cols.map((c) => ({ head: c.label }))];
+  return fitTable(
+    columns,
+    keep.map((row) => (row === null ? { across: p.c.dim(`… ${n - (maxRows - 1)} more requests`) } : [String(row.i + 1), ...row.r])),
+    p,
+  );
 }

@@ -16,18 +16,16 @@ export function renderPeerLogs(peers: PeerRecord[] | undefined, requests: Reques
   const joined = requests.filter((r) => (r.proxyLog ?? []).length > 0);
   const telling = joined.filter((r) => (r.proxyLog ?? []).some((l) => /upstream=\S+,/.test(l)));
   if (joined.length > 0) {
-    parts.push(
-      p.c.dim(
-        `${joined.length} requests have the proxy's access line (requests[].proxyLog in --json)${telling.length > 0 ? `; ${telling.length} went upstream more than once:` : ''}`,
-      ),
-    );
+    const retried = telling.length > 0 ? `; ${telling.length} went upstream more than once:` : '';
+    parts.push(p.c.dim(`${joined.length} requests have the proxy's access line (requests[].proxyLog in --json)${retried}`));
     for (const r of telling.slice(0, 5)) parts.push(`  ${(r.proxyLog ?? []).join(' | ')}`);
   }
   for (const peer of peers ?? []) {
     const lines = peer.log.split('\n').filter((l) => l.trim() !== '' && !isAccessLine(l));
     if (lines.length === 0) continue;
     const shown = lines.slice(-keep);
-    const head = `${peer.kind}${peer.version ? ` ${peer.version}` : ''} logged ${lines.length} line${lines.length === 1 ? '' : 's'}${lines.length > keep ? ` (the last ${keep}; all in the result file)` : ''}:`;
+    const last = lines.length > keep ? ` (the last ${keep}; all in the result file)` : '';
+    const head = `${peer.kind}${peer.version ? ` ${peer.version}` : ''} logged ${lines.length} line${lines.length === 1 ? '' : 's'}${last}:`;
     parts.push(p.c.dim(head), ...collapse(shown).map((l) => `  ${l}`));
   }
   return parts.length === 0 ? null : parts.join('\n');

@@ -1,5 +1,6 @@
 import type { RequestRecord } from '@keepalive-lab/core';
-import { cell, ms, table, type Painter } from './style.js';
+import { fitTable, type Column, type Merge, type Row } from './fit-table.js';
+import { cell, ms, type Painter } from './style.js';
 
 /** Rows beyond this are counted, not drawn: a `Connection: close` run has a port per request. */
 const MAX_ROWS = 40;
@@ -20,23 +21,22 @@ export function renderPortTable(requests: RequestRecord[], p: Painter): string {
   }
   const chain = hopsBeforeLast(requests);
   const hasUpstream = chain.length === 0 && requests.some((r) => r.upstreamPort !== null);
-  const head = [
-    'client port',
-    'requests',
-    ...chain.map((kind) => `${kind} upstream ports`),
-    ...(hasUpstream ? ['upstream ports'] : []),
-    'origin ports',
-    'nth on conn',
-    'status',
-    'done at',
+  const columns: Column[] = [
+    { head: 'client port' },
+    { head: 'requests', drop: 3 },
+    ...chain.map((kind) => ({ head: `${kind} upstream ports` })),
+    ...(hasUpstream ? [{ head: 'upstream ports' }] : []),
+    { head: 'origin ports' },
+    { head: 'nth on conn', drop: 1 },
+    { head: 'status' },
+    { head: 'done at', drop: 2 },
   ];
-  const t = table(head.map((h) => p.c.bold(h)));
-  let drawn = 0;
+  const rows: Row[] = [];
   for (const [port, rs] of byPort) {
-    if (drawn++ === MAX_ROWS) break;
+    if (rows.length === MAX_ROWS) break;
     const statuses = summarise(rs.map((r) => (r.status !== null ? String(r.status) : (r.error ?? '–'))));
     const bad = rs.some((r) => r.status === null || r.status >= 400);
-    t.push([
+    rows.push([
       port,
       String(rs.length),
       ...chain.map((_, i) => distinct(rs.map((r) => cell(r.hops?.[i]?.upstreamPort)))),
@@ -48,7 +48,29 @@ export function renderPortTable(requests: RequestRecord[], p: Painter): string {
     ]);
   }
   const more = byPort.size > MAX_ROWS ? `\n${p.c.dim(`… and ${byPort.size - MAX_ROWS} more client ports`)}` : '';
-  return t.toString() + more;
+  return fitTable(columns, rows, p, { merges: samePortMerges('ports') }) + more;
+}
+
+/**
+ * Port columns that read the same in every row, shown once: the port a
+ * proxy connected from is the port the origin saw (one socket, both ends),
+ * and with no proxy the origin sees the client's own ports.
+ */
+export function samePortMerges(ports: 'port' | 'ports'): Merge[] {
+  return [
+    {
+      a: `upstream ${ports}`,
+      b: `origin ${ports}`,
+      head: `upstream = origin ${ports}`,
+      note: "one socket, seen from both ends (the proxy's and the origin's)",
+    },
+    {
+      a: 'client port',
+      b: `origin ${ports}`,
+      head: 'client port = origin port', // one origin port per client port, or the two would differ
+      note: "no proxy in between, so the origin saw the client's own sockets",
+    },
+  ];
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { LabEvent, RequestRecord } from '@keepalive-lab/core';
 import { raceDrops } from '@keepalive-lab/scenarios';
-import { ms, table, type Painter } from './style.js';
+import { fitTable, type Column } from './fit-table.js';
+import { ms, type Painter } from './style.js';
 
 /**
  * Every request that crossed an origin's close: which origin connection, how
@@ -10,17 +11,24 @@ import { ms, table, type Painter } from './style.js';
 export function renderRaceTable(requests: RequestRecord[], events: LabEvent[], p: Painter): string | null {
   const drops = raceDrops(requests, events);
   if (drops.length === 0) return null;
-  const t = table(['request', 'origin conn', 'idle before', 'into the window', 'closed by', 'client got'].map((h) => p.c.bold(h)));
-  for (const d of drops) {
+  const columns: Column[] = [
+    { head: 'request' },
+    { head: 'origin conn' },
+    { head: 'idle before' },
+    { head: 'into the window' },
+    { head: 'closed by', drop: 1 },
+    { head: 'client got' },
+  ];
+  const rows = drops.map((d) => {
     const ok = /^[23]\d\d$/.test(d.outcome);
-    t.push([
+    return [
       d.id,
       `${d.origin} #${d.conn}`,
       ms(d.idleMs),
       ms(d.intoWindowMs),
       'origin (idle timeout)',
       ok ? p.c.green(`${d.outcome} (sent again)`) : p.c.red(d.outcome),
-    ]);
-  }
-  return t.toString();
+    ];
+  });
+  return fitTable(columns, rows, p);
 }

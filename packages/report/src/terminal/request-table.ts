@@ -1,9 +1,10 @@
 import type { RequestRecord } from '@keepalive-lab/core';
-import { hopsBeforeLast } from './port-table.js';
-import { cell, ms, table, type Painter } from './style.js';
+import { fitTable, type Column, type Row } from './fit-table.js';
+import { hopsBeforeLast, samePortMerges } from './port-table.js';
+import { cell, ms, type Painter } from './style.js';
 
 /**
- * The joined record per request, DESIGN.md's heart of every table:
+ * The joined record per request (docs/reference.md), the heart of every table:
  * id · client port · upstream port · origin port · conn · nth · latency · status.
  * Long runs show the first and last rows only.
  */
@@ -11,30 +12,26 @@ export function renderRequestTable(requests: RequestRecord[], p: Painter, maxRow
   const chain = hopsBeforeLast(requests);
   const hasUpstream = chain.length === 0 && requests.some((r) => r.upstreamPort !== null);
   const multiOrigin = new Set(requests.map((r) => r.origin)).size > 1;
-  const head = [
-    'id',
-    'client port',
-    ...chain.map((kind) => `${kind} upstream`),
-    ...(hasUpstream ? ['upstream port'] : []),
-    'origin port',
-    ...(multiOrigin ? ['origin'] : []),
-    'conn',
-    'nth',
-    'start',
-    'end',
-    'latency',
-    'status',
+  const columns: Column[] = [
+    { head: 'id' },
+    { head: 'client port' },
+    ...chain.map((kind) => ({ head: `${kind} upstream` })),
+    ...(hasUpstream ? [{ head: 'upstream port' }] : []),
+    { head: 'origin port' },
+    ...(multiOrigin ? [{ head: 'origin' }] : []),
+    { head: 'conn', drop: 2 },
+    { head: 'nth', drop: 3 },
+    { head: 'start', drop: 1 },
+    { head: 'end', drop: 4 },
+    { head: 'latency' },
+    { head: 'status' },
   ];
-  const t = table(head.map((h) => p.c.bold(h)));
   const ordered = [...requests].sort((a, b) => (a.end ?? Infinity) - (b.end ?? Infinity));
-  const rows = ordered.length > maxRows ? [...ordered.slice(0, maxRows - 5), null, ...ordered.slice(-4)] : ordered;
-  for (const r of rows) {
-    if (r === null) {
-      t.push([{ colSpan: head.length, content: p.c.dim(`… ${ordered.length - (maxRows - 1)} more`) }]);
-      continue;
-    }
+  const shown = ordered.length > maxRows ? [...ordered.slice(0, maxRows - 5), null, ...ordered.slice(-4)] : ordered;
+  const rows: Row[] = shown.map((r) => {
+    if (r === null) return { across: p.c.dim(`… ${ordered.length - (maxRows - 1)} more`) };
     const bad = r.status === null || r.status >= 400;
-    t.push([
+    return [
       r.id,
       cell(r.clientPort),
       ...chain.map((_, i) => cell(r.hops?.[i]?.upstreamPort)),
@@ -47,7 +44,7 @@ export function renderRequestTable(requests: RequestRecord[], p: Painter, maxRow
       ms(r.end),
       r.end === null ? '–' : ms(r.end - r.start),
       bad ? p.c.red(r.status ?? r.error ?? '–') : p.c.green(String(r.status)),
-    ]);
-  }
-  return t.toString();
+    ];
+  });
+  return fitTable(columns, rows, p, { merges: samePortMerges('port') });
 }

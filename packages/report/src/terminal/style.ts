@@ -1,10 +1,9 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
 
 /** How terminal output is drawn: colour or not, and how wide. */
 export interface RenderOptions {
   color: boolean;
-  /** Columns available; timelines scale to it. */
+  /** Columns available (`terminalWidth()`): tables fit it, timelines scale to it; Infinity (`--wide`) keeps every table column. */
   width: number;
   /** Timeline rows: one per client connection (default) or per origin connection. */
   timeline?: 'client' | 'origin';
@@ -15,13 +14,11 @@ export interface Painter {
   width: number;
 }
 
-export function painter(o: RenderOptions): Painter {
-  return { c: new Chalk({ level: o.color ? 1 : 0 }), width: Math.max(60, o.width) };
-}
+/** Narrower than this, a table of five columns cannot show a port; output is drawn this wide and wraps. */
+const MIN_WIDTH = 40;
 
-/** A cli-table3 table without its own colouring: chalk does all of it, so NO_COLOR holds. */
-export function table(head: string[], colAligns?: ('left' | 'right' | 'center')[]): Table.Table {
-  return new Table({ head, style: { head: [], border: [], compact: true }, ...(colAligns ? { colAligns } : {}) });
+export function painter(o: RenderOptions): Painter {
+  return { c: new Chalk({ level: o.color ? 1 : 0 }), width: Math.max(MIN_WIDTH, o.width) };
 }
 
 /** `null` shows as a dash: unknown, not zero. */

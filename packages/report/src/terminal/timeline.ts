@@ -1,5 +1,7 @@
 import type { LabEvent, RequestRecord } from '@keepalive-lab/core';
 import { ms, type Painter } from './style.js';
+import { DEFAULT_WIDTH } from './width.js';
+import { wrapText } from './wrap.js';
 
 export type TimelineRows = 'client' | 'origin';
 
@@ -20,7 +22,7 @@ const LABEL_W = 16;
 
 /**
  * One row per connection, each request a bar from start to end over the
- * run's time axis, scaled to the terminal width. Waiting shows as `░`, the
+ * run's time axis, scaled to the width (`terminalWidth()`). Waiting shows as `░`, the
  * instant of completion as `█`, a failure as `x`, an origin idle close as `¦`
  * in its row and `▼` on the bottom line: keepalive-l4's waves read as
  * columns of █ standing on ▼. Many connections are merged into rows of
@@ -38,7 +40,9 @@ export function renderTimeline(requests: RequestRecord[], events: LabEvent[], p:
   }
   const idle = idleCloses(requests, events, rowsBy);
   const startOf = barStart(events, rowsBy);
-  const barW = Math.max(20, p.width - LABEL_W - 2);
+  // --wide (an unlimited width) is about table columns: the time axis keeps the default scale.
+  const width = Number.isFinite(p.width) ? p.width : DEFAULT_WIDTH;
+  const barW = Math.max(20, width - LABEL_W - 2);
   const span = Math.max(1, tEnd - tStart);
   const col = (t: number) => Math.max(0, Math.min(barW - 1, Math.floor(((t - tStart) / span) * (barW - 1))));
 
@@ -80,16 +84,22 @@ export function renderTimeline(requests: RequestRecord[], events: LabEvent[], p:
     lines.push(`${`idle closes ${idle.length}`.padEnd(LABEL_W)}│${paint(cells, p)}│`);
   }
   const total = ms(span);
-  lines.push(p.c.dim(`${' '.repeat(LABEL_W)}0${' '.repeat(Math.max(1, barW + 1 - total.length))}${total}`));
+  const under = ' '.repeat(LABEL_W);
+  lines.push(p.c.dim(`${under}0${' '.repeat(Math.max(1, barW + 1 - total.length))}${total}`));
   const unit = `1 column ≈ ${ms(span / (barW - 1))}`;
-  const legend = `░ waiting  █ answered  x failed${idle.length > 0 ? '  ¦▼ origin closed an idle connection' : ''}`;
-  lines.push(p.c.dim(`${' '.repeat(LABEL_W)}${legend}`));
+  const marks = '░ waiting  █ answered  x failed';
+  const idleMark = '¦▼ origin closed an idle connection';
+  // The legend's items stay whole: the idle mark goes to a line of its own when both do not fit.
+  const legend =
+    idle.length === 0 ? [marks] : LABEL_W + marks.length + 2 + idleMark.length <= width ? [`${marks}  ${idleMark}`] : [marks, idleMark];
   const what = rowsBy === 'client' ? 'client' : 'origin';
   const merged =
     perRow > 1
       ? `; ${ordered.length} ${what} connections merged ${perRow} to a row (#first–last, in order of first use)`
       : ` (one row per ${what} connection)`;
-  lines.push(p.c.dim(`${' '.repeat(LABEL_W)}${requests.length} requests, ${unit}${merged}`));
+  for (const text of [...legend, `${requests.length} requests, ${unit}${merged}`]) {
+    lines.push(...wrapText(`${under}${text}`, width, under).map((l) => p.c.dim(l)));
+  }
   return lines.join('\n');
 }
 
