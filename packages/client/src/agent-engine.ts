@@ -3,14 +3,6 @@ import type { Socket } from 'node:net';
 import { LAB_HEADERS, type ClientRecord } from '@keepalive-lab/core';
 import { LoadAbortError, errorCode, headerInt, type LoadRun } from './load-run.js';
 
-/**
- * The teaching engine: node:http through a dedicated `http.Agent`, exactly
- * the client of the blog. `concurrency` requests are fired at once; those
- * beyond `maxSockets` wait in the Agent's own queue and take over a pooled
- * socket when it frees up. With keepAlive false every request says
- * `Connection: close`, so each socket carries one request and the origin
- * sees a new port per request.
- */
 /** `connection` and `keep-alive` as the response carried them (what the Agent decides reuse by); null when neither. */
 function responseHop(h: http.IncomingHttpHeaders): Record<string, string> | null {
   const connection = h.connection;
@@ -19,13 +11,21 @@ function responseHop(h: http.IncomingHttpHeaders): Record<string, string> | null
   return { ...(connection !== undefined ? { connection } : {}), ...(typeof keepAlive === 'string' ? { 'keep-alive': keepAlive } : {}) };
 }
 
+/**
+ * The teaching engine: node:http through a dedicated `http.Agent`, exactly
+ * the client of the blog. `concurrency` requests are fired at once; those
+ * beyond `maxSockets` wait in the Agent's own queue and take over a pooled
+ * socket when it frees up. With keepAlive false every request says
+ * `Connection: close`, so each socket carries one request and the origin
+ * sees a new port per request.
+ */
 export async function runAgentEngine(run: LoadRun): Promise<void> {
   const o = run.o;
   const agent = new http.Agent({ keepAlive: o.keepAlive, maxSockets: o.maxSockets });
   const open = new Set<Socket>();
   const seen = new WeakSet<Socket>();
   const inFlight = new Set<http.ClientRequest>();
-  const base: Record<string, string> = { ...o.headers };
+  const base: http.OutgoingHttpHeaders = { ...o.headers };
   // An explicit `Connection: close` makes node destroy the socket after the response
   // instead of handing it to the next queued request (which a non-keep-alive Agent
   // with finite maxSockets would otherwise do).
@@ -33,23 +33,6 @@ export async function runAgentEngine(run: LoadRun): Promise<void> {
   // Extra tokens (a hop-by-hop header the proxy must strip) go beside node's own keep-alive token.
   if (o.connectionTokens !== '') base.connection = `${o.keepAlive ? 'keep-alive' : 'close'}${o.connectionTokens}`;
   if (o.body !== null) base['content-length'] = String(o.body.length);
-
-  // Pacing (interval, intervalSweep): a window slot waits its turn on a timer, then asks again.
-  const pacing = new Set<NodeJS.Timeout>();
-  const fire = (): void => {
-    const wait = run.delayBeforeNext();
-    if (wait > 0) {
-      const t = setTimeout(() => {
-        pacing.delete(t);
-        fire();
-      }, wait);
-      pacing.add(t);
-      return;
-    }
-    const rec = run.issue();
-    if (rec === null) return;
-    send(rec);
-  };
 
   const send = (rec: ClientRecord): void => {
     let done = false;
@@ -61,8 +44,8 @@ export async function runAgentEngine(run: LoadRun): Promise<void> {
       inFlight.delete(req);
       run.finish(rec, error);
       // node frees a keep-alive socket on the next tick after 'end' ("after user-added end
-      // handlers"); firing now would find no free socket and open an extra one.
-      process.nextTick(fire);
+      // handlers"); issuing now would find no free socket and open an extra one.
+      process.nextTick(() => run.slotFree(true));
     };
     const req = http.request({
       host: o.host,
@@ -80,7 +63,10 @@ export async function runAgentEngine(run: LoadRun): Promise<void> {
       if (!rec.reused) {
         seen.add(s);
         open.add(s);
-        s.once('close', () => open.delete(s));
+        s.once('close', () => {
+          open.delete(s);
+          run.countSocket(s);
+        });
       }
       // A new socket has no local port until it connects; a reused one keeps its own.
       if (s.connecting) s.once('connect', () => (rec.clientPort = s.localPort ?? null));
@@ -109,22 +95,22 @@ export async function runAgentEngine(run: LoadRun): Promise<void> {
 
   const onAbort = (): void => {
     run.abort();
-    for (const t of pacing) clearTimeout(t);
     for (const req of inFlight) req.destroy(new LoadAbortError('ABORTED'));
   };
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    run.begin();
+    run.begin(send);
     if (o.signal?.aborted) onAbort();
     const first = Math.min(o.concurrency, o.requests);
-    for (let i = 0; i < first; i++) fire();
+    for (let i = 0; i < first; i++) run.slotFree(false);
     await run.ended;
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     // A slot still waiting its turn when the last request was issued would only find nothing to do.
-    for (const t of pacing) clearTimeout(t);
+    run.dispose();
     // Idle keep-alive sockets would hold the origin's connections open: none outlives the run.
     agent.destroy();
-    await Promise.all([...open].map((s) => (s.closed ? null : new Promise((r) => s.once('close', r)))));
+    // Until each has emitted 'close' (`closed` is true a tick before it): its byte counts are taken there.
+    await Promise.all([...open].map((s) => new Promise((r) => s.once('close', r))));
   }
 }

@@ -12,11 +12,11 @@ import { RequestBytes } from './request-bytes.js';
  *
  *   issued window (concurrency) ──► FastConnection × k ──► socket ──► parser
  *
- * Pacing (`interval`, `intervalSweep`) delays issuing, as the agent engine
- * does: a freed window slot waits its turn on a timer, issues, and wakes a
- * parked connection. A connection with nothing to send while more requests
- * are due parks with its socket kept alive: the idle socket is the point of
- * a sweep. Without pacing none of this runs: no timer per request.
+ * Pacing (`interval`, `rate`, `intervalSweep`) delays issuing, as the agent
+ * engine's does: LoadRun's pacing timer issues a request when it is due and
+ * wakes a parked connection. A connection with nothing to send while more
+ * requests are due parks with its socket kept alive: the idle socket is the
+ * point of a sweep. Without pacing none of this runs: no timer per request.
  */
 export async function runFastEngine(run: LoadRun): Promise<void> {
   const o = run.o;
@@ -34,30 +34,12 @@ export async function runFastEngine(run: LoadRun): Promise<void> {
     }
     return null;
   };
-  const issueNow = (): void => {
-    const rec = run.issue();
-    if (rec !== null) waiting.push(rec);
-  };
-
-  // Pacing only: timers of window slots waiting their turn, and connections waiting for work.
-  const pacing = new Set<NodeJS.Timeout>();
+  // Pacing only: connections waiting for work, their sockets kept alive.
   const parked: FastConnection[] = [];
-  /** A window slot's turn: issue now, or wait on a timer and ask again (a timer may fire a fraction of a ms early). */
-  const pace = (fromTimer: boolean): void => {
-    const wait = run.delayBeforeNext();
-    if (wait > 0) {
-      const t = setTimeout(() => {
-        pacing.delete(t);
-        pace(true);
-      }, wait);
-      pacing.add(t);
-      return;
-    }
-    const rec = run.issue();
-    if (rec === null) return;
+  /** An issued request joins the FIFO. From the pacing timer, a parked connection takes it; from a finishing
+   * connection, that connection takes it next; none parked: all busy, the first to finish takes it. */
+  const start = (rec: ClientRecord, fromTimer: boolean): void => {
     waiting.push(rec);
-    // Called from a finishing connection, that connection takes it next; from a timer, a parked one does.
-    // None parked: all busy, the first to finish takes it.
     if (fromTimer) wake();
   };
   /** As the Agent picks: the most recently freed open socket, else a slot that opens a new one. */
@@ -71,10 +53,10 @@ export async function runFastEngine(run: LoadRun): Promise<void> {
     }
     if (i >= 0) parked.splice(i, 1)[0]?.next();
   };
-  const refill = o.paced ? (): void => pace(false) : issueNow;
+  const refill = (): void => run.slotFree(true);
   /** Called by a connection with nothing to send: true = it waits, socket kept, for a paced request to come. */
   const park = (c: FastConnection): boolean => {
-    if (!o.paced || run.aborted || run.issued >= o.requests) return false;
+    if (!o.paced || !run.moreToIssue) return false;
     parked.push(c);
     return true;
   };
@@ -83,25 +65,25 @@ export async function runFastEngine(run: LoadRun): Promise<void> {
   const conns: FastConnection[] = [];
   const onAbort = (): void => {
     run.abort();
-    for (const t of pacing) clearTimeout(t);
     parked.length = 0;
     for (let rec = take(); rec !== null; rec = take()) run.finish(rec, 'ABORTED');
     for (const c of conns) c.abort();
   };
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    run.begin();
-    for (let i = 0; i < o.concurrency; i++) refill();
+    run.begin(start);
+    for (let i = 0; i < Math.min(o.concurrency, o.requests); i++) run.slotFree(false);
     for (let i = 0; i < k; i++) conns.push(new FastConnection(run, bytes, open, take, refill, park));
     if (o.signal?.aborted) onAbort();
     for (const c of conns) c.next();
     await run.ended;
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
-    for (const t of pacing) clearTimeout(t);
+    run.dispose();
     parked.length = 0;
     for (const c of conns) c.abort();
-    await Promise.all([...open].map((s) => (s.closed ? null : new Promise((r) => s.once('close', r)))));
+    // Until each has emitted 'close' (`closed` is true a tick before it): its byte counts are taken there.
+    await Promise.all([...open].map((s) => new Promise((r) => s.once('close', r))));
   }
 }
 
@@ -184,6 +166,7 @@ class FastConnection {
     });
     s.on('close', () => {
       this.open.delete(s);
+      this.run.countSocket(s);
       if (this.#socket === s) this.#onClose();
     });
   }

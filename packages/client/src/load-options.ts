@@ -1,12 +1,30 @@
 import { LAB_HEADERS, LabError, Recorder, type ClientRecord } from '@keepalive-lab/core';
+import { resolveHeaders, type HeaderValues } from './request-headers.js';
 
 export type LoadEngine = 'agent' | 'fast';
 
 export interface LoadOptions {
   /** http://127.0.0.1:PORT/path */
   url: string;
-  /** Total requests. */
-  requests: number;
+  /**
+   * Total requests. Without it the run lasts `duration`; with both, it stops at whichever comes first
+   * (a cap on requests and a cap on time, as wrk's -d and autocannon's -a are). One of the two is required.
+   */
+  requests?: number;
+  /**
+   * ms after the run's start at which no more requests are issued. Requests in flight then still get
+   * their answer (each bounded by `timeout`): cutting them off would drop exactly the slowest answers
+   * from the latencies. Both engines.
+   */
+  duration?: number;
+  /**
+   * Requests per second, as an open model: request n is due at (n − 1) / rate s after the run's start,
+   * whenever earlier ones answer, so a slow server does not slow the offered load. A request that comes
+   * due while all `concurrency` slots are busy waits for one (it is "late", `LoadResult.late`) and
+   * starts then, by its lag (`LoadResult.lags`); later requests keep their own times. Replaces
+   * `interval` and `intervalSweep` (giving one of them too is LAB_ERR_USAGE). Both engines.
+   */
+  rate?: number;
   /** In flight at once; requests beyond the socket limit wait in a queue, as in the blog's Agent. */
   concurrency: number;
   /** false = `agent: false` style: `Connection: close`, a new socket per request. */
@@ -14,9 +32,18 @@ export interface LoadOptions {
   /** 0 = unlimited. */
   maxSockets: number;
   method: string;
-  /** Sent as is; POST, PUT and PATCH send DEFAULT_BODY when absent. */
+  /**
+   * Sent as is (a string as UTF-8), with any method, GET included (HTTP gives a GET body no meaning but
+   * does not forbid it, and what a proxy does with one is worth seeing), with a Content-Length the client
+   * sets. POST, PUT and PATCH send DEFAULT_BODY when absent.
+   */
   body?: string | Buffer;
-  headers?: Record<string, string>;
+  /**
+   * Extra request headers; a list sends one line per value. Content-Length, Transfer-Encoding,
+   * Connection, Expect, Upgrade and x-lab-request-id are the client's own and refused (request-headers.ts);
+   * a Host replaces the URL's.
+   */
+  headers?: HeaderValues;
   /**
    * Send `x-lab-hop: 1` and name it in `Connection`: a header every proxy
    * must strip (RFC 9110 §7.6.1). The origin records whether it arrived.
@@ -66,6 +93,17 @@ export interface LoadResult {
   durationMs: number;
   /** Response body bytes read, all requests together. */
   responseBytes: number;
+  /** Bytes read from the run's sockets, heads and bodies: what crossed the wire towards the client. */
+  bytesRead: number;
+  /** Bytes written to the run's sockets: request heads and bodies. */
+  bytesSent: number;
+  /**
+   * Under a schedule of starts (`rate`, `interval`, a sweep at concurrency > 1): ms each request started
+   * after it was due, per record (a timer's own delay, or the wait for a slot); all 0 otherwise.
+   */
+  lags: number[];
+  /** Requests that came due while every `concurrency` slot was busy, and waited for one (0 without a schedule). */
+  late: number;
   /**
    * The planned gap (ms) before each request, one per record, in the same order: `gaps[i]` belongs to
    * `records[i]`, 0 for the first, all 0 without pacing. Measured as the pacing option says (see
@@ -96,22 +134,28 @@ export interface ResolvedLoad {
   path: string;
   /** Host header value. */
   hostHeader: string;
+  /** Infinity: until `duration`. */
   requests: number;
+  /** ms after the run's start when issuing stops; Infinity = none. */
+  duration: number;
+  /** Requests per second (open model), or null. */
+  rate: number | null;
   concurrency: number;
   keepAlive: boolean;
   /** Infinity when the caller said 0. */
   maxSockets: number;
   method: string;
   body: Buffer | null;
-  headers: Record<string, string>;
+  /** The caller's headers, checked, a Host among them when given (the fast engine writes `hostHeader` in its place). */
+  headers: HeaderValues;
   /** Added to the `Connection` header's own token (`, x-lab-hop`), or ''. */
   connectionTokens: string;
   timeout: number;
-  /** ms between request starts; 0 = none. */
+  /** ms between request starts (1000 / rate with a rate, so possibly fractional); 0 = none. */
   interval: number;
   /** null = no sweep. */
   intervalSweep: { from: number; to: number } | null;
-  /** interval > 0 or a sweep: the engines wait before issuing. False keeps timers off the fast engine's hot path. */
+  /** interval > 0, a rate or a sweep: the engines wait before issuing. False keeps timers off the fast engine's hot path. */
   paced: boolean;
   /** Where a gap is measured from: the previous request's end (a sweep at concurrency 1) or the run's start (a schedule of starts). */
   gapFrom: 'start' | 'end';
@@ -145,7 +189,7 @@ export function resolveLoadOptions(o: LoadOptions): ResolvedLoad {
     );
   }
   if (url.protocol !== 'http:') throw usage('url', 'an http:// URL', o.url);
-  if (!isInt(o.requests, 1)) throw usage('requests', 'an integer ≥ 1', o.requests);
+  const { requests, duration } = resolveExtent(o);
   if (!isInt(o.concurrency, 1)) throw usage('concurrency', 'an integer ≥ 1', o.concurrency);
   if (!isInt(o.maxSockets, 0)) throw usage('maxSockets', 'an integer ≥ 0 (0 = unlimited)', o.maxSockets);
   if (!METHOD.test(o.method)) throw usage('method', 'an HTTP method such as GET or POST', o.method);
@@ -153,23 +197,26 @@ export function resolveLoadOptions(o: LoadOptions): ResolvedLoad {
   if (!isInt(timeout, 1)) throw usage('timeout', 'a whole number of ms ≥ 1', o.timeout);
   const engine = o.engine ?? LOAD_DEFAULTS.engine;
   if (engine !== 'agent' && engine !== 'fast') throw usage('engine', 'agent or fast', engine);
-  const { interval, intervalSweep } = resolvePacing(o);
+  const { interval, intervalSweep, rate } = resolvePacing({ ...o, requests });
   const method = o.method.toUpperCase();
   const body = o.body !== undefined ? Buffer.from(o.body) : WITH_BODY.has(method) ? DEFAULT_BODY : null;
+  const given = resolveHeaders(o.headers, 'headers');
   // URL keeps IPv6 hosts in brackets; sockets want them bare.
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   return {
     host,
     port: url.port === '' ? 80 : Number(url.port),
     path: `${url.pathname}${url.search}`,
-    hostHeader: url.host,
-    requests: o.requests,
+    hostHeader: given.host ?? url.host,
+    requests,
+    duration,
+    rate,
     concurrency: o.concurrency,
     keepAlive: o.keepAlive,
     maxSockets: o.maxSockets === 0 ? Infinity : o.maxSockets,
     method,
     body,
-    headers: o.hopHeader ? { ...o.headers, [LAB_HEADERS.hop]: '1' } : (o.headers ?? {}),
+    headers: o.hopHeader ? { ...given.headers, [LAB_HEADERS.hop]: '1' } : given.headers,
     connectionTokens: o.hopHeader ? `, ${LAB_HEADERS.hop}` : '',
     timeout,
     interval,
@@ -186,30 +233,43 @@ export function resolveLoadOptions(o: LoadOptions): ResolvedLoad {
 
 const isMs = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 0;
 
-/** Checks `interval` and `intervalSweep` (and `requests`, which the sweep spreads over). */
-function resolvePacing(o: Pick<LoadOptions, 'requests' | 'interval' | 'intervalSweep'>): Pick<ResolvedLoad, 'interval' | 'intervalSweep'> {
-  if (!isInt(o.requests, 1)) throw usage('requests', 'an integer ≥ 1', o.requests);
+/** How long the run lasts: `requests`, `duration`, or both (whichever comes first). */
+function resolveExtent(o: Pick<LoadOptions, 'requests' | 'duration'>): Pick<ResolvedLoad, 'requests' | 'duration'> {
+  if (o.duration !== undefined && !(isMs(o.duration) && o.duration > 0)) throw usage('duration', 'a number of ms > 0', o.duration);
+  if (o.requests === undefined && o.duration === undefined) throw usage('requests', 'an integer ≥ 1, or a duration to run for', o.requests);
+  if (o.requests !== undefined && !isInt(o.requests, 1)) throw usage('requests', 'an integer ≥ 1', o.requests);
+  return { requests: o.requests ?? Infinity, duration: o.duration ?? Infinity };
+}
+
+const both = (a: string, b: string, found: Record<string, unknown>, why: string): LabError =>
+  new LabError('LAB_ERR_USAGE', `${a} and ${b}: give one of them, not both (${why}), found ${JSON.stringify(found)}`, {
+    path: `${a}, ${b}`,
+    expected: `${a} or ${b}, not both`,
+    found: JSON.stringify(found),
+  });
+
+/** Checks `rate`, `interval` and `intervalSweep` (and `requests`, which a sweep spreads over); a rate becomes its interval. */
+function resolvePacing(
+  o: Pick<LoadOptions, 'interval' | 'intervalSweep' | 'rate'> & { requests: number },
+): Pick<ResolvedLoad, 'interval' | 'intervalSweep' | 'rate'> {
   const interval = o.interval ?? 0;
   if (!isInt(interval, 0)) throw usage('interval', 'a whole number of ms ≥ 0', o.interval);
   const sweep: unknown = o.intervalSweep;
-  if (sweep === undefined) return { interval, intervalSweep: null };
+  if (o.rate !== undefined) {
+    if (!(isMs(o.rate) && o.rate > 0)) throw usage('rate', 'a number of requests per second > 0', o.rate);
+    if (interval > 0) throw both('rate', 'interval', { rate: o.rate, interval }, 'a rate is a schedule of starts, 1000 / rate ms apart');
+    if (sweep !== undefined) throw both('rate', 'intervalSweep', { rate: o.rate, intervalSweep: sweep }, 'a rate spaces starts evenly');
+    return { interval: 1000 / o.rate, intervalSweep: null, rate: o.rate };
+  }
+  if (sweep === undefined) return { interval, intervalSweep: null, rate: null };
   if (typeof sweep !== 'object' || sweep === null) throw usage('intervalSweep', '{ from, to } in ms', sweep);
   const { from, to } = sweep as { from?: unknown; to?: unknown };
   if (!isMs(from)) throw usage('intervalSweep.from', 'a number of ms ≥ 0', from);
   if (!isMs(to)) throw usage('intervalSweep.to', 'a number of ms ≥ 0', to);
   if (from > to) throw usage('intervalSweep', 'from ≤ to (a sweep runs from the shorter gap to the longer)', sweep);
-  if (interval > 0) {
-    throw new LabError(
-      'LAB_ERR_USAGE',
-      `interval and intervalSweep: give one of them, not both (intervalSweep replaces interval), found interval ${interval} and intervalSweep ${JSON.stringify(sweep)}`,
-      {
-        path: 'interval, intervalSweep',
-        expected: 'interval or intervalSweep, not both',
-        found: JSON.stringify({ interval, intervalSweep: sweep }),
-      },
-    );
-  }
-  return { interval, intervalSweep: { from, to } };
+  if (interval > 0) throw both('interval', 'intervalSweep', { interval, intervalSweep: sweep }, 'intervalSweep replaces interval');
+  if (o.requests === Infinity) throw usage('intervalSweep', 'a number of requests to spread the gaps over (give requests)', sweep);
+  return { interval, intervalSweep: { from, to }, rate: null };
 }
 
 /** The planned gap (ms) before request n (n from 1; 0 for the first). */
@@ -238,6 +298,7 @@ export function plannedOffset(p: Pick<ResolvedLoad, 'requests' | 'interval' | 'i
  * the option). Where each gap is measured depends on concurrency: see `LoadOptions.intervalSweep`.
  */
 export function plannedGaps(o: Pick<LoadOptions, 'requests' | 'interval' | 'intervalSweep'>): number[] {
-  const p = { requests: o.requests, ...resolvePacing(o) };
+  if (!isInt(o.requests, 1)) throw usage('requests', 'an integer ≥ 1', o.requests);
+  const p = { requests: o.requests, ...resolvePacing({ ...o, requests: o.requests }) };
   return Array.from({ length: p.requests }, (_, i) => gapBefore(p, i + 1));
 }

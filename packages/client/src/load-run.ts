@@ -1,21 +1,42 @@
 import type { ClientRecord } from '@keepalive-lab/core';
 import { gapBefore, plannedOffset, type LoadResult, type ResolvedLoad } from './load-options.js';
 
+/** How an engine puts an issued request on its way; `fromTimer`: issued by the pacing timer, not by a slot that just freed. */
+export type StartRequest = (rec: ClientRecord, fromTimer: boolean) => void;
+
 /**
- * What both engines share: which request goes next, when it was issued, and
- * the records. A request is "issued" when it enters the in-flight window of
- * `concurrency` (its `start`), even if it then waits for a socket: that
- * wait is part of the latency the blog saw.
+ * What both engines share: which request goes next and when, the records,
+ * and when the run is over. A request is "issued" when it enters the
+ * in-flight window of `concurrency` (its `start`), even if it then waits for
+ * a socket: that wait is part of the latency the blog saw.
+ *
+ * The window is `concurrency` slots. An engine calls `slotFree` once per slot
+ * at the start and again whenever a request ends; the slot issues the next
+ * request now, or, under pacing, when it is due. Slots waiting for their turn
+ * share one timer: a timer each would be re-armed `concurrency` times per
+ * request at a high rate.
  */
 export class LoadRun {
   readonly o: ResolvedLoad;
   /** Indexed by n - 1; complete (no holes) once the run has ended. */
   readonly records: ClientRecord[] = [];
+  /** Per record, under a schedule of starts: ms it started after it was due. */
+  readonly #lags: number[] = [];
+  #late = 0;
   responseBytes = 0;
+  bytesRead = 0;
+  bytesSent = 0;
   #issued = 0;
   #done = 0;
   #aborted = false;
+  /** `duration` is over: nothing more is issued, what is in flight finishes. */
+  #stopped = false;
   #t0 = 0;
+  #start: StartRequest = () => undefined;
+  /** Free slots waiting for a paced turn, and the one timer that gives it. */
+  #waiting = 0;
+  #turnTimer: NodeJS.Timeout | null = null;
+  #deadline: NodeJS.Timeout | null = null;
   #resolve: (() => void) | null = null;
   readonly #ended: Promise<void>;
 
@@ -32,41 +53,106 @@ export class LoadRun {
     return this.#issued;
   }
 
+  /** Whether a request may still be issued: not aborted, not past `duration`, not all of `requests` issued. */
+  get moreToIssue(): boolean {
+    return !this.#aborted && !this.#stopped && this.#issued < this.o.requests;
+  }
+
   /** Resolves once every issued request has a record and nothing more will be issued. */
   get ended(): Promise<void> {
     return this.#ended;
   }
 
-  /** Marks the run's start; the duration is measured from here. */
-  begin(): void {
+  /** Marks the run's start (the duration is measured from here) and how the engine starts a request. */
+  begin(start: StartRequest): void {
     this.#t0 = this.o.recorder.now();
+    this.#start = start;
+    // Without a duration no timer: the fast engine's unpaced path sets none of its own (a test counts them).
+    if (this.o.duration !== Infinity) this.#deadline = setTimeout(() => this.#stop(), this.o.duration);
   }
 
   /**
-   * ms to wait before the next request may start, under pacing (`interval`, `intervalSweep`); 0 = now.
-   * Engines ask again when their timer fires (a timer may fire a fraction of a ms early, and several
-   * window slots may have waited for the same turn), so a request never starts before its time.
+   * A window slot is free: at the start (`afterEnd` false) or because a request ended. Issues the next
+   * request now, or, under pacing, when it is due.
+   */
+  slotFree(afterEnd: boolean): void {
+    if (!this.o.paced) {
+      const rec = this.issue();
+      if (rec !== null) this.#start(rec, false);
+      return;
+    }
+    if (!this.moreToIssue) return;
+    const wait = this.delayBeforeNext();
+    if (wait > 0) {
+      this.#waiting++;
+      this.#arm(wait);
+      return;
+    }
+    // Due already, and no free slot was waiting for it: it came due while every slot was busy.
+    const rec = this.issue(afterEnd && this.#waiting === 0);
+    if (rec !== null) this.#start(rec, false);
+  }
+
+  /** The pacing timer: gives waiting slots the requests now due, then waits for the next. */
+  #onTurn(): void {
+    this.#turnTimer = null;
+    while (this.#waiting > 0) {
+      if (!this.moreToIssue) {
+        this.#waiting = 0;
+        return;
+      }
+      // A timer may fire a fraction of a ms early: ask again, so a request never starts before its time.
+      const wait = this.delayBeforeNext();
+      if (wait > 0) {
+        this.#arm(wait);
+        return;
+      }
+      this.#waiting--;
+      const rec = this.issue();
+      if (rec !== null) this.#start(rec, true);
+    }
+  }
+
+  #arm(wait: number): void {
+    if (this.#turnTimer === null) this.#turnTimer = setTimeout(() => this.#onTurn(), wait);
+  }
+
+  /**
+   * ms to wait before the next request may start, under pacing (`interval`, `rate`, `intervalSweep`); 0 = now.
    */
   delayBeforeNext(): number {
     const o = this.o;
     if (!o.paced) return 0;
     const n = this.#issued; // the next request is n + 1
-    if (n === 0 || n >= o.requests || this.#aborted) return 0;
-    const now = o.recorder.now();
-    // A sweep at concurrency 1: the gap is the socket's idle time, from the previous request's end.
-    // That request has ended (the window of one is free), so its end is set; `now` is a safe fallback.
-    const at = o.gapFrom === 'end' ? (this.records[n - 1]?.end ?? now) + gapBefore(o, n + 1) : this.#t0 + plannedOffset(o, n + 1);
-    return Math.max(0, at - now);
+    if (n === 0 || !this.moreToIssue) return 0;
+    return Math.max(0, this.#dueAt(n + 1) - o.recorder.now());
   }
 
-  /** Issues the next request: a fresh record with its id and start, or null when all are issued or the run was aborted. */
-  issue(): ClientRecord | null {
-    if (this.#aborted || this.#issued >= this.o.requests) return null;
+  /** When request n is due: on the schedule of starts, or, for a sweep at concurrency 1, its gap after the previous end. */
+  #dueAt(n: number): number {
+    const o = this.o;
+    // A sweep at concurrency 1: the gap is the socket's idle time, from the previous request's end.
+    // That request has ended (the window of one is free), so its end is set; `now` is a safe fallback.
+    if (o.gapFrom === 'end') return (this.records[n - 2]?.end ?? o.recorder.now()) + gapBefore(o, n);
+    return this.#t0 + plannedOffset(o, n);
+  }
+
+  /**
+   * Issues the next request: a fresh record with its id and start, or null when none may be issued
+   * (all issued, aborted, or `duration` is over). `late`: it came due while every slot was busy.
+   */
+  issue(late = false): ClientRecord | null {
+    if (!this.moreToIssue) return null;
+    const start = this.o.recorder.now();
+    if (start - this.#t0 >= this.o.duration) {
+      this.#stop();
+      return null;
+    }
     const n = ++this.#issued;
     // One literal shape for every record, fields in the RequestRecord order, so V8 keeps one hidden class.
     const rec: ClientRecord = {
       id: this.o.idPrefix + n,
-      start: this.o.recorder.now(),
+      start,
       end: null,
       status: null,
       error: null,
@@ -79,6 +165,11 @@ export class LoadRun {
       responseHop: null,
     };
     this.records[n - 1] = rec;
+    if (this.o.paced && this.o.gapFrom === 'start') {
+      const lag = Math.max(0, start - this.#dueAt(n));
+      this.#lags[n - 1] = lag;
+      if (late && lag > 0) this.#late++;
+    }
     return rec;
   }
 
@@ -91,20 +182,53 @@ export class LoadRun {
     this.#checkEnded();
   }
 
+  /** A socket of the run closed: what it carried, both ways. */
+  countSocket(s: { bytesRead: number; bytesWritten: number }): void {
+    this.bytesRead += s.bytesRead;
+    this.bytesSent += s.bytesWritten;
+  }
+
   /** Stops issuing; engines then end what is in flight with `ABORTED`. */
   abort(): void {
     this.#aborted = true;
     this.#checkEnded();
   }
 
+  /** `duration` is over: nothing more is issued; what is in flight finishes. */
+  #stop(): void {
+    this.#stopped = true;
+    this.#checkEnded();
+  }
+
+  /** Clears the run's timers; engines call it once the run has ended, whatever happened. */
+  dispose(): void {
+    if (this.#turnTimer !== null) clearTimeout(this.#turnTimer);
+    if (this.#deadline !== null) clearTimeout(this.#deadline);
+    this.#turnTimer = this.#deadline = null;
+    this.#waiting = 0;
+  }
+
   result(): LoadResult {
     const last = this.records.reduce((t, r) => Math.max(t, r.end ?? t), this.#t0);
-    const gaps = this.o.paced ? this.records.map((_, i) => gapBefore(this.o, i + 1)) : new Array<number>(this.records.length).fill(0);
-    return { records: this.records, durationMs: last - this.#t0, responseBytes: this.responseBytes, gaps };
+    const n = this.records.length;
+    const gaps = this.o.paced ? this.records.map((_, i) => gapBefore(this.o, i + 1)) : new Array<number>(n).fill(0);
+    const lags = Array.from({ length: n }, (_, i) => this.#lags[i] ?? 0);
+    return {
+      records: this.records,
+      durationMs: last - this.#t0,
+      responseBytes: this.responseBytes,
+      bytesRead: this.bytesRead,
+      bytesSent: this.bytesSent,
+      gaps,
+      lags,
+      late: this.#late,
+    };
   }
 
   #checkEnded(): void {
-    if (this.#done === this.#issued && (this.#aborted || this.#issued === this.o.requests)) this.#resolve?.();
+    if (this.#done !== this.#issued || this.moreToIssue) return;
+    this.dispose();
+    this.#resolve?.();
   }
 }
 

@@ -12,7 +12,11 @@ export class RequestBytes {
 
   constructor(o: ResolvedLoad) {
     let head = `${o.method} ${o.path} HTTP/1.1\r\nhost: ${o.hostHeader}\r\nconnection: ${o.keepAlive ? 'keep-alive' : 'close'}${o.connectionTokens}\r\n`;
-    for (const [name, value] of Object.entries(o.headers)) head += `${name}: ${value}\r\n`;
+    for (const [name, value] of Object.entries(o.headers)) {
+      // The caller's Host is already written, in the URL's place.
+      if (name.toLowerCase() === 'host') continue;
+      for (const v of Array.isArray(value) ? value : [value]) head += `${name}: ${v}\r\n`;
+    }
     if (o.body !== null) head += `content-length: ${o.body.length}\r\n`;
     head += `${LAB_HEADERS.requestId}: `;
     this.#head = Buffer.from(head, 'latin1');

@@ -76,9 +76,8 @@ describe.each<LoadEngine>(['agent', 'fast'])('engine %s: pacing', (engine) => {
     expect(records.map((r) => r.reused)).toEqual([false, true, true, true]);
   });
 
-  test('at concurrency > 1 a sweep is a schedule of starts, as interval is: request n starts ≥ gap_1 + … + gap_{n−1} after the run began, even while earlier ones are in flight', async ({
-    startOrigin,
-  }) => {
+  // Request n starts ≥ gap_1 + … + gap_{n−1} after the run began, even while earlier ones are in flight.
+  test('at concurrency > 1 a sweep is a schedule of starts, as interval is', async ({ startOrigin }) => {
     // Answers take 500 ms; starts are planned at 0, 100, 300 (gaps 100, 200).
     const origin = await startOrigin({ respond: delayed(500) });
     const result = await runLoad({

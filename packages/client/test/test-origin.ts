@@ -17,8 +17,22 @@ export interface TestOrigin {
   /** Request body bytes received, all requests together. */
   bodyBytes: number;
   requests: number;
+  /** Each request as it arrived, in arrival order. */
+  received: ReceivedRequest[];
   /** Connections still open on the server side. */
   readonly openConnections: number;
+}
+
+/** What one request brought to the origin. */
+export interface ReceivedRequest {
+  /** Its x-lab-request-id. */
+  id: string | undefined;
+  method: string;
+  /** Header lines as they arrived, names in the sender's spelling: [name, value, name, value, ...]. */
+  rawHeaders: string[];
+  body: Buffer;
+  /** performance.now() when its head arrived (same process, same clock as a Recorder's origin). */
+  at: number;
 }
 
 export interface TestOriginOptions {
@@ -41,12 +55,28 @@ async function startTestOrigin(options: TestOriginOptions, closers: (() => Promi
     if (conn === undefined) throw new Error('request on an untracked socket');
     conn.nth++;
     origin.requests++;
+    const chunks: Buffer[] = [];
+    const id = req.headers[LAB_HEADERS.requestId];
+    const seen: ReceivedRequest = {
+      id: typeof id === 'string' ? id : undefined,
+      method: req.method ?? '',
+      rawHeaders: req.rawHeaders,
+      body: Buffer.alloc(0),
+      at: performance.now(),
+    };
+    origin.received.push(seen);
     res.setHeader(LAB_HEADERS.originPort, conn.port);
     res.setHeader(LAB_HEADERS.origin, 'test');
     res.setHeader(LAB_HEADERS.originConn, conn.id);
     res.setHeader(LAB_HEADERS.originNth, conn.nth);
-    req.on('data', (c: Buffer) => (origin.bodyBytes += c.length));
-    req.on('end', () => respond(req, res, conn.nth));
+    req.on('data', (c: Buffer) => {
+      origin.bodyBytes += c.length;
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      seen.body = Buffer.concat(chunks);
+      respond(req, res, conn.nth);
+    });
   });
   server.on('connection', (s: net.Socket) => {
     const port = s.remotePort ?? -1; // read now: node forgets it after close
@@ -64,6 +94,7 @@ async function startTestOrigin(options: TestOriginOptions, closers: (() => Promi
     connectionPorts: [],
     bodyBytes: 0,
     requests: 0,
+    received: [],
     get openConnections() {
       return open.size;
     },
