@@ -62,8 +62,10 @@ export function endMetrics(requests: RequestRecord[], events: LabEvent[], hasPro
 
 /** What the client got when it did not get a good answer: a status, a reset, an EOF, a timeout, a refusal. */
 export const FAILURE_KINDS = ['http', 'reset', 'eof', 'timeout', 'refused', 'other'] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
 
-function failureKind(r: RequestRecord): (typeof FAILURE_KINDS)[number] | null {
+/** A request's failure kind; null for an answer below 400. A socket error wins over a status (a reset mid-body after a 200 head). */
+export function failureKind(r: Pick<RequestRecord, 'status' | 'error'>): FailureKind | null {
   if (r.error === null) return r.status !== null && r.status >= 400 ? 'http' : null;
   if (r.error === 'ECONNRESET' || r.error === 'EPIPE') return 'reset';
   if (r.error === 'EOF') return 'eof';

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { Chalk } from 'chalk';
 import { PROXY_COMPONENTS } from '@keepalive-lab/proxies';
-import { listScenarioFiles, loadScenario } from '@keepalive-lab/scenarios';
+import { basename, extname } from 'node:path';
+import { inStoryOrder, listScenarioFiles, loadScenario } from '@keepalive-lab/scenarios';
+import { terminalWidth, wrapText } from '@keepalive-lab/report';
 import type { CommandContext } from '../context.js';
 import { scenarioDirs } from './scenario-refs.js';
 
@@ -15,14 +17,17 @@ export function listCommand(ctx: CommandContext): Command {
         await listKinds(ctx, c);
         return;
       }
-      for (const file of await listScenarioFiles(scenarioDirs(ctx))) {
+      // The story's order (seed experiments first), the order `lab report` shows results in.
+      const files = inStoryOrder(await listScenarioFiles(scenarioDirs(ctx)), (f) => basename(f, extname(f)));
+      for (const file of files) {
         const r = await loadScenario(file);
         if (!r.ok) {
           ctx.stdout.write(`${c.red('invalid')}  ${r.error.message}\n`);
           continue;
         }
         const s = r.value.scenario;
-        ctx.stdout.write(`${c.bold(s.name.padEnd(24))} ${s.title}  ${c.dim(s.tags.map((t) => `#${t}`).join(' '))}\n`);
+        const line = `${c.bold(s.name.padEnd(24))} ${s.title}  ${c.dim(s.tags.map((t) => `#${t}`).join(' '))}`;
+        ctx.stdout.write(`${wrapText(line, terminalWidth(ctx.stdout), ' '.repeat(25)).join('\n')}\n`);
       }
     });
 }
@@ -35,6 +40,7 @@ async function listKinds(ctx: CommandContext, c: InstanceType<typeof Chalk>): Pr
       missing !== null
         ? c.yellow(`not installed: ${missing.replace(/^.*Install it with: /, '')}`)
         : c.green((await k.version()) ?? (k.startable ? 'ready' : 'run by you'));
-    ctx.stdout.write(`${c.bold(k.kind.padEnd(14))} ${k.layer}  ${k.source.padEnd(6)}  ${state}\n${' '.repeat(15)}${c.dim(k.summary)}\n`);
+    const lines = `${c.bold(k.kind.padEnd(14))} ${k.layer}  ${k.source.padEnd(6)}  ${state}\n${' '.repeat(15)}${c.dim(k.summary)}`;
+    ctx.stdout.write(`${wrapText(lines, terminalWidth(ctx.stdout), ' '.repeat(15)).join('\n')}\n`);
   }
 }

@@ -12,12 +12,15 @@ interface ReportFlags {
 
 /**
  * `lab report [name...] [--out FILE]`: one self-contained HTML page of saved
- * results (every scenario's latest when none is named), with a comparison
+ * results (every scenario's latest when none is named, in the story's order
+ * as `lab list` shows it; named ones in the order named), with a comparison
  * when there are several. Reads result files, writes one file.
  */
 export function reportCommand(ctx: CommandContext): Command {
   return new Command('report')
-    .description('write one self-contained HTML page of saved results, with charts (latest of every scenario by default)')
+    .description(
+      "write one self-contained HTML page of saved results, with charts (latest of every scenario by default, in the story's order)",
+    )
     .argument('[results...]', 'scenario names (latest result), result .json files, name:variant, or matrix (the latest lab matrix)')
     .option('--out <file>', 'where to write the page (default: <results-dir>/report.html)')
     .option('--results-dir <dir>', 'where results are saved', 'results')

@@ -1,4 +1,7 @@
+import { FAILURE_KINDS, failureKind } from '@keepalive-lab/scenarios';
+import type { RequestRecord } from '@keepalive-lab/core';
 import type { ResultView } from '../model/views.js';
+import { completionWaves } from '../model/waves.js';
 
 /**
  * What the page's charts draw for one view, in flat arrays (one entry per
@@ -21,7 +24,17 @@ export interface ChartData {
   k: number[];
   cp: (number | null)[];
   op: (number | null)[];
-  st: (number | string)[];
+  /** What the client got, in words: `200`, `502`, `ECONNRESET after a 200 head`, `ECONNREFUSED`. */
+  st: string[];
+  /** Failure kind of each request: an index into FAILURE_KINDS; -1 for an answer below 400. */
+  f: number[];
+  /** Requests that waited in the client's pool (q > s): the grey spans. */
+  queued: number;
+  /** Completion waves: [first end, requests], split at gaps longer than `batchGap`. */
+  waves: [number, number][];
+  batchGap: number;
+  /** Whether the waterfall draws a line per wave: several waves, and few enough to tell apart. */
+  waveLines: boolean;
   /** Origin idle closes: [t, row] (row -1 when no request ran on that connection). */
   idle: [number, number][];
   /** Client port ordinal → origin port ordinal, with the request count (ports in order of first use). */
@@ -33,6 +46,9 @@ export interface ChartData {
 
 /** Past this many connections the waterfall packs them into lanes (rows reused once a connection is done). */
 export const MAX_WATERFALL_ROWS = 150;
+
+/** Past this many completion waves, lines would hide the bars: the waves line below the chart says them. */
+export const MAX_WAVE_LINES = 60;
 
 const r1 = (n: number) => Math.round(n * 10) / 10;
 
@@ -86,6 +102,11 @@ export function chartData(v: ResultView): ChartData {
     cp: [],
     op: [],
     st: [],
+    f: [],
+    queued: 0,
+    waves: completionWaves(v.requests, v.batchGap).map((w) => [r1(w.t), w.n]),
+    batchGap: v.batchGap,
+    waveLines: false,
     idle: [],
     pairs: [],
     clientPorts: [],
@@ -109,8 +130,10 @@ export function chartData(v: ResultView): ChartData {
       rowOfOriginConn.set(name, rowsOf);
       rowsOf.set(r.originConn, row);
     }
-    const onConn = Math.max(r.start, lastEnd.get(connKey) ?? r.start);
+    // Requests without a port (refused) had no connection to wait for: they never queue behind each other.
+    const onConn = r.clientPort === null ? r.start : Math.max(r.start, lastEnd.get(connKey) ?? r.start);
     lastEnd.set(connKey, Math.max(onConn, r.end ?? onConn));
+    if (r1(onConn) > r1(r.start)) d.queued++;
     d.s.push(r1(r.start));
     d.q.push(r1(onConn));
     d.e.push(r1(r.end ?? r.start));
@@ -118,7 +141,9 @@ export function chartData(v: ResultView): ChartData {
     d.k.push(k);
     d.cp.push(r.clientPort);
     d.op.push(r.originPort);
-    d.st.push(r.status ?? r.error ?? 'no answer');
+    d.st.push(outcome(r));
+    const fk = failureKind(r) ?? (r.status === null ? 'other' : null);
+    d.f.push(fk === null ? -1 : FAILURE_KINDS.indexOf(fk));
     d.tEnd = Math.max(d.tEnd, r.end ?? r.start);
     if (r.clientPort !== null && r.originPort !== null) {
       const pk = r.clientPort * 65536 + r.originPort;
@@ -132,9 +157,16 @@ export function chartData(v: ResultView): ChartData {
     d.idle.push([r1(ev.t), rowOfOriginConn.get(ev.origin)?.get(ev.conn) ?? -1]);
     d.tEnd = Math.max(d.tEnd, ev.t);
   }
+  d.waveLines = d.waves.length > 1 && d.waves.length <= MAX_WAVE_LINES;
   d.pairs = [...pairs.values()];
   d.tEnd = r1(d.tEnd);
   return d;
+}
+
+/** What the client got, in words. */
+function outcome(r: RequestRecord): string {
+  if (r.error === null) return r.status === null ? 'no answer' : String(r.status);
+  return r.status === null ? r.error : `${r.error} after a ${r.status} head`;
 }
 
 /** The index of `port` in order of first use, adding it to `list` when new. */

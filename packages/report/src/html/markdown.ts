@@ -18,3 +18,9 @@ export function markdownToHtml(text: string): string {
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (ch) => ESC[ch] ?? ch);
+
+/**
+ * Escaped, with a break opportunity after each `.`, `:`, `/` and `-`: `origin.requestsPerConnection`
+ * and `keepalive-pipe-l4` wrap in a narrow column instead of widening it.
+ */
+export const breakable = (s: string): string => escapeHtml(s).replace(/([.:/-])/g, '$1<wbr>');

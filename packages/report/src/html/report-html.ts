@@ -5,10 +5,13 @@ import { fileURLToPath } from 'node:url';
 import type { ResultView } from '../model/views.js';
 import { compareViews } from '../model/comparison.js';
 import { chartData, type ChartData } from './chart-data.js';
-import { comparisonSection, resultSection } from './sections.js';
+import { resultSection } from './sections.js';
+import { comparisonSection } from './comparison-section.js';
 import { escapeHtml } from './markdown.js';
 import type { MatrixDocument } from '@keepalive-lab/scenarios';
 import { matrixSection } from '../matrix/html-matrix.js';
+import { FAILURE_KINDS } from '@keepalive-lab/scenarios';
+import { CONNECTION_COLOURS, FAILURE_STYLE, MARK_COLOUR, QUEUED_COLOUR, UNKNOWN_CONNECTION_COLOUR } from './palette.js';
 
 export interface ReportOptions {
   /** Shown in the page header; a fixed value keeps test output stable. */
@@ -17,11 +20,22 @@ export interface ReportOptions {
   matrix?: MatrixDocument | null;
 }
 
-/** What the page script reads: one entry per view, in page order. */
+/** What the page script reads: one entry per view, in page order, and the colours the legends show. */
 export interface PageData {
   views: { id: string; label: string; chart: ChartData }[];
   comparison: { labels: string[]; client: number[]; upstream: number[]; origin: number[] } | null;
+  palette: { connections: readonly string[]; unknown: string; failures: string[]; failureLabels: string[]; queued: string; mark: string };
 }
+
+const PALETTE: PageData['palette'] = {
+  connections: CONNECTION_COLOURS,
+  unknown: UNKNOWN_CONNECTION_COLOUR,
+  // Indexed as ChartData.f indexes FAILURE_KINDS.
+  failures: FAILURE_KINDS.map((k) => FAILURE_STYLE[k].colour),
+  failureLabels: FAILURE_KINDS.map((k) => FAILURE_STYLE[k].label),
+  queued: QUEUED_COLOUR,
+  mark: MARK_COLOUR,
+};
 
 const here = dirname(fileURLToPath(import.meta.url));
 let assets: { chartJs: string; script: string; css: string } | null = null;
@@ -48,9 +62,10 @@ const inlineScript = (s: string) => s.replace(/<\/script/gi, '<\\/script');
 const inlineJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
 
 /**
- * One self-contained HTML page: per view the verdict and checks, a
- * waterfall, the port chart, the metrics and the story; a comparison first
- * when there are several. Scripts and styles are inline; nothing is fetched.
+ * One self-contained HTML page: a comparison first when there are several
+ * views, then per view the verdict, the story, a waterfall, the checks, the
+ * port chart and the metrics, in the order given. Scripts and styles are
+ * inline; nothing is fetched; every chart is drawn at load.
  */
 export function buildReport(views: ResultView[], o: ReportOptions = {}): string {
   const a = loadAssets();
@@ -58,6 +73,7 @@ export function buildReport(views: ResultView[], o: ReportOptions = {}): string 
   const data: PageData = {
     views: views.map((v, i) => ({ id: ids[i] ?? '', label: v.label, chart: chartData(v) })),
     comparison: null,
+    palette: PALETTE,
   };
   let comparison = '';
   if (views.length > 1) {
@@ -88,7 +104,9 @@ export function buildReport(views: ResultView[], o: ReportOptions = {}): string 
 <style>${a.css}</style>
 </head>
 <body>
-<header><h1>${escapeHtml(title)}</h1><p class="dim">Generated ${escapeHtml(o.generatedAt ?? new Date().toISOString())} from saved results; nothing was rerun.</p><ul class="toc">${toc}</ul></header>
+<header><h1>${escapeHtml(title)}</h1>
+<p class="dim">Generated ${escapeHtml(o.generatedAt ?? new Date().toISOString())} from saved results; nothing was rerun.</p>
+<ul class="toc">${toc}</ul></header>
 ${o.matrix ? matrixSection(o.matrix) : ''}
 ${comparison}
 ${views.map((v, i) => resultSection(v, ids[i] ?? '', data.views[i]?.chart)).join('\n')}

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LabError } from '@keepalive-lab/core';
-import { loadResult, type ResultDocument } from '@keepalive-lab/scenarios';
+import { inStoryOrder, loadResult, type ResultDocument } from '@keepalive-lab/scenarios';
 import { pickVariant, splitVariantRef, viewsOf, type ResultView } from './views.js';
 
 export interface LoadedResult {
@@ -31,10 +31,10 @@ export async function loadViews(refs: string[], dir: string): Promise<ResultView
   return out;
 }
 
-/** Every scenario folder under the results directory that holds a result, sorted. */
 /** The folder `lab matrix` saves into, beside the scenarios' own. */
 export const MATRIX_FOLDER = 'matrix';
 
+/** Every scenario folder under the results directory that holds a result, in the story's order (as `lab list`). */
 export async function savedScenarioNames(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT')
@@ -48,5 +48,5 @@ export async function savedScenarioNames(dir: string): Promise<string[]> {
     const files = await readdir(join(dir, e.name));
     if (files.some((f) => f.endsWith('.json'))) names.push(e.name);
   }
-  return names.sort();
+  return inStoryOrder(names, (n) => n);
 }

@@ -1,59 +1,111 @@
 // The report page's charts. Plain browser JavaScript, inlined after Chart.js:
-// reads the JSON in #lab-data and draws each canvas when it scrolls into view,
-// so a page of 10 × 10,000 requests draws only what is on screen at first.
+// reads the JSON in #lab-data and draws every canvas at load, so a printed
+// page or a headless screenshot shows every chart.
 /* global Chart */
 (() => {
   var data = JSON.parse(document.getElementById('lab-data').textContent);
+  var palette = data.palette;
   var byId = {};
   data.views.forEach((v) => {
     byId[v.id] = v;
   });
-  var state = { charts: 0, total: 0, firstRenderMs: null };
+  // What was drawn, per view: read by tests and the bench.
+  var state = { charts: 0, total: 0, firstRenderMs: null, allDrawnMs: null, marks: {} };
   window.labReport = state;
 
-  // Origin connection k → a colour; neighbours differ by the golden angle so 20 connections stay distinct.
-  function colour(k) {
-    if (k < 0) return '#9aa3ad';
-    return `hsl(${((200 + k * 137.508) % 360).toFixed(1)} 65% 48%)`;
+  function barColour(c, i) {
+    if (c.f[i] >= 0) return palette.failures[c.f[i]];
+    return c.k[i] < 0 ? palette.unknown : palette.connections[c.k[i] % palette.connections.length];
+  }
+
+  function describe(c, i) {
+    var kind = c.f[i] >= 0 ? ` (${palette.failureLabels[c.f[i]]})` : '';
+    var queued = c.q[i] > c.s[i] ? ` · queued ${c.s[i]}–${c.q[i]} ms` : '';
+    return `ports ${c.cp[i]} → ${c.op[i]}${queued} · on its connection ${c.q[i]}–${c.e[i]} ms (${(c.e[i] - c.s[i]).toFixed(1)} ms in all) · ${c.st[i]}${kind}`;
+  }
+
+  /**
+   * What bars cannot show: the queued span of each request, a thin grey line
+   * under its row (it overlaps the request ahead of it on that connection),
+   * and a dashed line at each completion wave.
+   */
+  function waterfallMarks(view) {
+    var c = view.chart;
+    return {
+      id: 'labWaterfallMarks',
+      afterDatasetsDraw: (chart) => {
+        var ctx = chart.ctx;
+        var area = chart.chartArea;
+        var xs = chart.scales.x;
+        var ys = chart.scales.y;
+        var rowH = (area.bottom - area.top) / Math.max(1, c.rows.length);
+        var queued = 0;
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top);
+        ctx.clip();
+        ctx.fillStyle = palette.queued;
+        for (let i = 0; i < c.s.length; i++) {
+          if (!(c.q[i] > c.s[i])) continue;
+          const x1 = Math.round(xs.getPixelForValue(c.s[i]));
+          const x2 = Math.round(xs.getPixelForValue(c.q[i]));
+          const y = Math.round(ys.getPixelForValue(c.r[i]) + rowH * 0.32);
+          ctx.fillRect(x1, y, Math.max(1, x2 - x1), Math.max(2, Math.round(rowH * 0.14)));
+          queued++;
+        }
+        ctx.restore();
+        var waves = c.waveLines ? c.waves : [];
+        ctx.save();
+        ctx.strokeStyle = palette.mark;
+        ctx.fillStyle = palette.mark;
+        ctx.globalAlpha = 0.7;
+        ctx.setLineDash([4, 3]);
+        ctx.font = '10px system-ui, sans-serif';
+        ctx.textAlign = 'center';
+        waves.forEach((w) => {
+          const x = Math.round(xs.getPixelForValue(w[0])) + 0.5;
+          ctx.beginPath();
+          ctx.moveTo(x, area.top);
+          ctx.lineTo(x, area.bottom);
+          ctx.stroke();
+          ctx.fillText(`×${w[1]}`, x, area.top - 4);
+        });
+        ctx.restore();
+        state.marks[view.id] = { queued: queued, waves: waves.length };
+      },
+    };
   }
 
   function waterfall(canvas, v) {
     var c = v.chart;
     var bars = new Array(c.s.length);
     var colours = new Array(c.s.length);
-    var queued = [];
+    var outlines = new Array(c.s.length);
+    // A failure is outlined too, for readers who cannot tell the colours apart; not a bar too thin to show its colour inside the line.
+    var pxPerMs = (canvas.parentElement?.clientWidth ?? 800) / Math.max(1, c.tEnd);
     for (let i = 0; i < c.s.length; i++) {
-      if (c.q[i] > c.s[i]) queued.push({ x: [c.s[i], c.q[i]], y: c.rows[c.r[i]] });
       bars[i] = { x: [c.q[i], c.e[i]], y: c.rows[c.r[i]] };
-      const failed = typeof c.st[i] !== 'number' || c.st[i] >= 400;
-      colours[i] = failed ? '#c62828' : colour(c.k[i]);
+      colours[i] = barColour(c, i);
+      outlines[i] = c.f[i] >= 0 && (c.e[i] - c.q[i]) * pxPerMs > 10 ? 1 : 0;
     }
     var idle = c.idle.map((p) => ({ x: p[0], y: p[1] >= 0 ? c.rows[p[1]] : c.rows[0] }));
     return new Chart(canvas, {
       type: 'bar',
+      plugins: [waterfallMarks(v)],
       data: {
         labels: c.rows,
         datasets: [
           {
             type: 'bar',
-            label: 'queued in the client pool',
-            data: queued,
-            backgroundColor: 'rgba(150, 160, 170, 0.25)',
-            borderWidth: 0,
-            grouped: false,
-            barPercentage: 0.35,
-            categoryPercentage: 1,
-            order: 3,
-          },
-          {
-            type: 'bar',
             label: 'request on its connection',
             data: bars,
             backgroundColor: colours,
-            borderWidth: 0,
-            minBarLength: 2,
+            borderColor: '#000',
+            borderWidth: outlines,
+            borderSkipped: false,
+            minBarLength: 3,
             grouped: false,
-            barPercentage: 0.75,
+            barPercentage: 0.6,
             categoryPercentage: 1,
             order: 2,
           },
@@ -64,8 +116,8 @@
             pointStyle: 'triangle',
             rotation: 180,
             radius: 6,
-            backgroundColor: '#111',
-            borderColor: '#111',
+            backgroundColor: palette.mark,
+            borderColor: palette.mark,
             order: 1,
           },
         ],
@@ -76,6 +128,7 @@
         responsive: true,
         maintainAspectRatio: false,
         normalized: true,
+        layout: { padding: { top: 14 } },
         scales: {
           x: { type: 'linear', min: 0, max: c.tEnd, title: { display: true, text: 'ms since the run started' } },
           y: { type: 'category', labels: c.rows, ticks: { autoSkip: c.rows.length > 60, font: { size: 10 } } },
@@ -86,9 +139,8 @@
             callbacks: {
               label: (ctx) => {
                 var i = ctx.dataIndex;
-                if (ctx.datasetIndex === 0) return 'queued in the client pool';
-                if (ctx.datasetIndex === 2) return `origin closed an idle connection at ${c.idle[i][0]} ms`;
-                return `ports ${c.cp[i]} → ${c.op[i]} · ${c.s[i]}–${c.e[i]} ms (${(c.e[i] - c.s[i]).toFixed(1)} ms) · ${c.st[i]}`;
+                if (ctx.datasetIndex === 1) return `origin closed an idle connection at ${c.idle[i][0]} ms`;
+                return describe(c, i);
               },
             },
           },
@@ -166,35 +218,38 @@
     canvas.dataset.drawn = '1';
     var kind = canvas.dataset.chart;
     var v = byId[canvas.dataset.view];
-    if (kind === 'waterfall') waterfall(canvas, v);
-    else if (kind === 'ports') ports(canvas, v);
-    else if (kind === 'compare-ports') comparePorts(canvas);
-    state.charts++;
+    try {
+      if (kind === 'waterfall') waterfall(canvas, v);
+      else if (kind === 'ports') ports(canvas, v);
+      else if (kind === 'compare-ports') comparePorts(canvas);
+      state.charts++;
+    } catch (err) {
+      // One chart that cannot draw must not leave the others blank.
+      console.error(`chart ${kind} ${canvas.dataset.view ?? ''}: ${err?.message}`);
+    }
   }
 
-  var canvases = document.querySelectorAll('canvas[data-chart]');
+  var canvases = [...document.querySelectorAll('canvas[data-chart]')];
   state.total = canvases.length;
-  var first = true;
-  var observer = new IntersectionObserver(
-    (entries) => {
-      entries.forEach((e) => {
-        if (e.isIntersecting) {
-          draw(e.target);
-          observer.unobserve(e.target);
-        }
-      });
-      if (first) {
-        first = false;
-        state.firstRenderMs = performance.now();
-        performance.mark('lab-first-render');
-      }
-    },
-    { rootMargin: '400px 0px' },
-  );
-  canvases.forEach((c) => {
-    observer.observe(c);
-  });
-  // For tests and printing: draw everything now.
+  var barsOf = (c) => (c.dataset.chart === 'waterfall' ? byId[c.dataset.view].chart.s.length : 100);
+  var onScreen = (c) => c.getBoundingClientRect().top < window.innerHeight;
+  // Every chart at load, not as it scrolls into view: a screenshot or a print shows them all. Only a page past
+  // BAR_BUDGET bars (ten 10,000-request results) draws what is on screen first and the rest right after, a chart a task.
+  var BAR_BUDGET = 30000;
+  var now = canvases.reduce((n, c) => n + barsOf(c), 0) <= BAR_BUDGET ? canvases : canvases.filter(onScreen);
+  now.forEach(draw);
+  state.firstRenderMs = performance.now();
+  performance.mark('lab-first-render');
+  var rest = canvases.filter((c) => !c.dataset.drawn);
+  (function next() {
+    var c = rest.shift();
+    if (c === undefined) {
+      state.allDrawnMs = performance.now();
+      return;
+    }
+    draw(c);
+    setTimeout(next, 0);
+  })();
   state.drawAll = () => {
     canvases.forEach(draw);
     return state.charts;
