@@ -7,17 +7,76 @@ import { chainOf, type Scenario } from './schema.js';
 import { countTimeWait, snapshotTimeWait, type TimeWaitCounts } from './timewait.js';
 import { hopNames, startTopology, type PeerRecord } from './topology.js';
 import { waitingFor } from './waiting-for.js';
+import type { Verdict } from './result-document.js';
 
-/** What a running scenario tells whoever shows progress (the CLI, on a TTY only). */
-export interface RunProgress {
+/**
+ * The runner's event stream, as autocannon's run emits ticks and responses: every subscriber (the
+ * progress line, the live page) follows the run from it, none polls. `t` is ms since this run
+ * started, on the recorder's clock. One callback gets them all (RunOptions.onProgress); the CLI
+ * fans it out to its subscribers. `RunProgress` keeps the name of the ticker it replaced.
+ */
+export type RunProgress = RunStart | RunReady | RunTick | RunLabEvent | RunRequestEnd | RunEnd;
+
+/** Before anything starts: what will run. */
+export interface RunStart {
+  type: 'start';
+  t: number;
+  variant: string | null;
+  scenario: Scenario;
+  /** The proxies' names as their events carry them (`proxy`), client side first; [] when direct. */
+  hops: string[];
+  total: number;
+  /** Wall clock (ISO). */
+  startedAt: string;
+}
+
+/** The topology listens: where the client connects, the origins' ports. */
+export interface RunReady {
+  type: 'ready';
+  t: number;
+  url: string;
+  originPorts: number[];
+}
+
+/** The run's heartbeat while the client runs (every TICK_MS): the clock moves even when nothing else does. */
+export interface RunTick {
+  type: 'tick';
+  t: number;
   variant: string | null;
   done: number;
   total: number;
-  /** ms since this run started. */
-  elapsed: number;
   /** One line: what the run is waiting for, in the scenario's terms. */
   waitingFor: string;
 }
+
+/** Each event a component recorded, as it is recorded. */
+export interface RunLabEvent {
+  type: 'event';
+  t: number;
+  event: LabEvent;
+}
+
+/** A request ended, answered or failed: the client's record (a joined one when replayed from a result). */
+export interface RunRequestEnd {
+  type: 'request';
+  t: number;
+  record: ClientRecord;
+  done: number;
+  total: number;
+}
+
+/** The run is over: measured and checked, or failed. */
+export interface RunEnd {
+  type: 'end';
+  t: number;
+  variant: string | null;
+  durationMs: number | null;
+  verdict: Verdict | null;
+  /** Why the run failed; null when it ran. */
+  error: string | null;
+}
+
+export const TICK_MS = 200;
 
 export interface RunOutcome {
   /** Each proxy of the run: a real peer's version, config and log. */
@@ -33,35 +92,80 @@ export interface RunOutcome {
 
 export interface RunOptions {
   variant?: string | null;
+  /** Gets every event of the run's stream (RunProgress), in order. */
   onProgress?: (p: RunProgress) => void;
 }
 
 /**
  * One run of one resolved scenario: start the topology, fire the client,
- * close everything, then join, measure and check. Nothing here prints.
+ * close everything, then join, measure and check. Nothing here prints; what
+ * happens is told on the run's stream (RunProgress) to whoever subscribed.
  */
 export async function runScenario(s: Scenario, options: RunOptions = {}): Promise<RunOutcome> {
+  const emit = options.onProgress;
+  const variant = options.variant ?? null;
+  const total = s.client.requests;
+  const chain = chainOf(s);
+  const names = hopNames(chain);
   const recorder = new Recorder();
   const startedAt = new Date().toISOString();
+  emit?.({ type: 'start', t: recorder.now(), variant, scenario: s, hops: names, total, startedAt });
+  // Subscribed before anything starts, so a peer's first connection is told too; kept until the
+  // topology is closed, so the closes it causes are told as well.
+  const unsubscribe = emit ? recorder.on((event) => emit({ type: 'event', t: event.t, event })) : null;
+  try {
+    const outcome = await measuredRun(s, recorder, startedAt, names, variant, emit);
+    emit?.({
+      type: 'end',
+      t: recorder.now(),
+      variant,
+      durationMs: outcome.durationMs,
+      verdict: outcome.expectations.every((e) => e.pass) ? 'reproduced' : 'not-reproduced',
+      error: null,
+    });
+    return outcome;
+  } catch (err) {
+    emit?.({
+      type: 'end',
+      t: recorder.now(),
+      variant,
+      durationMs: null,
+      verdict: null,
+      error: err instanceof Error ? err.message : String(err),
+    });
+    throw err;
+  } finally {
+    unsubscribe?.();
+  }
+}
+
+async function measuredRun(
+  s: Scenario,
+  recorder: Recorder,
+  startedAt: string,
+  names: string[],
+  variant: string | null,
+  emit: ((p: RunProgress) => void) | undefined,
+): Promise<RunOutcome> {
   const topology = await startTopology(s, recorder);
+  emit?.({ type: 'ready', t: recorder.now(), url: topology.url, originPorts: topology.originPorts });
   let records: ClientRecord[];
   let durationMs: number;
   let timeWait: TimeWaitCounts | null;
   const total = s.client.requests;
   const hint = waitingFor(s);
-  const variant = options.variant ?? null;
-  const progress = options.onProgress;
   let doneSoFar = 0;
+  const chain = chainOf(s);
   try {
     // The client connects to topology.url: the first proxy's listen port, or the origin's when direct.
     const twPorts = {
       originPorts: topology.originPorts,
-      proxyPort: chainOf(s).length > 0 ? Number(new URL(topology.url).port || 80) : null,
+      proxyPort: chain.length > 0 ? Number(new URL(topology.url).port || 80) : null,
     };
     // TIME_WAITs already on these ports (an earlier run's) are not this run's.
     const twBefore = await snapshotTimeWait(twPorts);
-    const ticker = progress
-      ? setInterval(() => progress({ variant, done: doneSoFar, total, elapsed: recorder.now(), waitingFor: hint }), 200).unref()
+    const heartbeat = emit
+      ? setInterval(() => emit({ type: 'tick', t: recorder.now(), variant, done: doneSoFar, total, waitingFor: hint }), TICK_MS).unref()
       : null;
     try {
       const load = await runLoad({
@@ -77,14 +181,20 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
         ...(s.client.intervalSweep ? { intervalSweep: s.client.intervalSweep } : {}),
         hopHeader: s.client.hopHeader,
         recorder,
-        onRecord: (_rec, done) => {
-          doneSoFar = done;
-        },
+        // Only for a subscriber: the client hands each record over as it ends, which costs it an object per request.
+        ...(emit
+          ? {
+              onRecord: (record: ClientRecord, done: number) => {
+                doneSoFar = done;
+                emit({ type: 'request', t: record.end ?? recorder.now(), record, done, total });
+              },
+            }
+          : {}),
       });
       records = load.records;
       durationMs = load.durationMs;
     } finally {
-      if (ticker) clearInterval(ticker);
+      if (heartbeat) clearInterval(heartbeat);
     }
     timeWait = await countTimeWait(twPorts, twBefore);
   } catch (err) {
@@ -94,9 +204,7 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
   }
   await topology.close();
   const peers = await topology.peers();
-  const chain = chainOf(s);
   const hasProxy = chain.length > 0;
-  const names = hopNames(chain);
   const requests = joinRecords(
     records,
     recorder.events,

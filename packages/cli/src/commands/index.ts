@@ -10,6 +10,7 @@ import { showCommand } from './show.js';
 import { compareCommand } from './compare.js';
 import { reportCommand } from './report.js';
 import { matrixCommand } from './matrix.js';
+import { watchCommand } from './watch.js';
 
 /** Sets the process exit code to at least `code` (commands report 1 for a failed run). */
 export type SetExitCode = (code: number) => void;
@@ -26,4 +27,5 @@ export function registerCommands(program: Command, ctx: CommandContext, setExitC
   program.addCommand(compareCommand(ctx));
   program.addCommand(reportCommand(ctx));
   program.addCommand(matrixCommand(ctx, setExitCode));
+  program.addCommand(watchCommand(ctx, setExitCode));
 }

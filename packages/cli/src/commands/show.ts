@@ -1,13 +1,16 @@
 import { Command } from 'commander';
 import { Chalk } from 'chalk';
 import { resolve } from 'node:path';
-import { readResult, renderResult, renderRunHeader, timelineRowsOption } from '@keepalive-lab/report';
+import { readResult, renderResult, renderRunHeader, terminalWidth, timelineRowsOption, WIDE_HELP } from '@keepalive-lab/report';
 import type { CommandContext } from '../context.js';
+import { WATCH_HELP, watchOptions, type WatchFlags } from '../live/watch-options.js';
+import { replayWatch } from '../live/watch-session.js';
 
-interface ShowFlags {
+interface ShowFlags extends WatchFlags {
   json?: boolean;
   resultsDir: string;
   timeline: string;
+  wide?: boolean;
 }
 
 /**
@@ -22,15 +25,23 @@ export function showCommand(ctx: CommandContext): Command {
     .option('--json', 'print the stored result document')
     .option('--results-dir <dir>', 'where results are saved', 'results')
     .option('--timeline <rows>', 'timeline rows: client (one per client connection) or origin', 'client')
+    .option('--wide', WIDE_HELP)
+    .option('--watch', WATCH_HELP.replay)
+    .option('--speed <factor>', WATCH_HELP.speed)
+    .option('--watch-port <port>', WATCH_HELP.watchPort)
+    .option('--open', WATCH_HELP.open)
+    .option('--watch-exit', WATCH_HELP.watchExit)
     .action(async (ref: string, flags: ShowFlags) => {
       const timeline = timelineRowsOption(flags.timeline);
+      watchOptions(flags); // a bad --speed is refused before anything is read
       const { doc } = await readResult(ref, resolve(ctx.cwd, flags.resultsDir));
       if (flags.json) {
         ctx.stdout.write(`${JSON.stringify(doc)}\n`);
-        return;
+      } else {
+        const color = new Chalk().level > 0;
+        ctx.stdout.write(renderRunHeader(doc.scenario, { color, width: terminalWidth(ctx.stdout, flags.wide) }));
+        ctx.stdout.write(renderResult(doc, { color, width: terminalWidth(ctx.stdout, flags.wide), timeline }));
       }
-      const color = new Chalk().level > 0;
-      ctx.stdout.write(renderRunHeader(doc.scenario, { color }));
-      ctx.stdout.write(renderResult(doc, { color, width: ctx.stdout.columns ?? 100, timeline }));
+      await replayWatch(ctx, doc, flags);
     });
 }
