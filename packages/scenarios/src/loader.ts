@@ -9,6 +9,7 @@ import { scenarioSchema, type Scenario, type VariantSpec } from './schema.js';
 import { closest, issueToError } from './validation-errors.js';
 import { METRIC_NAMES, isKnownMetric } from './metric-catalogue.js';
 import { resolveExpected } from './expected-value.js';
+import { inStoryOrder } from './story-order.js';
 
 /** The scenarios shipped with the lab, at the repository's top level. */
 export const BUILTIN_SCENARIO_DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
@@ -47,7 +48,8 @@ export async function listScenarioFiles(dirs: string[] = [BUILTIN_SCENARIO_DIR])
     });
     for (const n of names.filter((n) => /\.ya?ml$/.test(n)).sort()) if (!files.has(n)) files.set(n, join(dir, n));
   }
-  return [...files.values()];
+  // The story's order (seed experiments first): `lab list`, `lab run --all` and `lab matrix` all go through here.
+  return inStoryOrder([...files.values()], (f) => basename(f, extname(f)));
 }
 
 /** Reads, applies `--set` overrides, validates. Nothing runs on failure. */

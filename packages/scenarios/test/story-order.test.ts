@@ -23,6 +23,11 @@ describe('the story order', () => {
     expect(tableOrder(readme, shipped)).toEqual([...STORY_ORDER]);
   });
 
+  it("listScenarioFiles gives that order (lab list, lab run --all and lab matrix read it), a user folder's own scenarios after", async () => {
+    const shipped = (await listScenarioFiles()).map((f) => basename(f, '.yaml'));
+    expect(shipped).toEqual([...STORY_ORDER]);
+  });
+
   it('puts the seed experiments first and a scenario the lab does not ship last, keeping the order of equals', () => {
     const items = ['my-own', 'origin-down:b', 'keepalive-l4', 'a-user-scenario', 'close-direct', 'origin-down:a'];
     expect(inStoryOrder(items, (i) => i.split(':')[0] ?? '')).toEqual([

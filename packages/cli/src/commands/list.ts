@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import { Chalk } from 'chalk';
 import { PROXY_COMPONENTS } from '@keepalive-lab/proxies';
-import { basename, extname } from 'node:path';
-import { inStoryOrder, listScenarioFiles, loadScenario } from '@keepalive-lab/scenarios';
+import { listScenarioFiles, loadScenario } from '@keepalive-lab/scenarios';
 import { terminalWidth, wrapText } from '@keepalive-lab/report';
 import type { CommandContext } from '../context.js';
 import { scenarioDirs } from './scenario-refs.js';
@@ -17,9 +16,8 @@ export function listCommand(ctx: CommandContext): Command {
         await listKinds(ctx, c);
         return;
       }
-      // The story's order (seed experiments first), the order `lab report` shows results in.
-      const files = inStoryOrder(await listScenarioFiles(scenarioDirs(ctx)), (f) => basename(f, extname(f)));
-      for (const file of files) {
+      // listScenarioFiles gives the story's order (seed experiments first), the order `lab report` shows results in.
+      for (const file of await listScenarioFiles(scenarioDirs(ctx))) {
         const r = await loadScenario(file);
         if (!r.ok) {
           ctx.stdout.write(`${c.red('invalid')}  ${r.error.message}\n`);
