@@ -8,20 +8,18 @@
  * Goals (issue 5): report < 2 s, first render < 1 s. Figures, not a test.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, hasChromium, launchChromium } from '../test-support/chromium.js';
 import { RESULT_SCHEMA, type ResultDocument } from '@keepalive-lab/scenarios';
 import type { LabEvent, RequestRecord } from '@keepalive-lab/core';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = 10;
 const REQUESTS = 10_000;
-const CHROMIUM = '/usr/bin/chromium';
 
 export function syntheticDoc(i: number): ResultDocument {
   const keepAlive = i % 2 === 0;
@@ -113,25 +111,11 @@ export async function reportBench(): Promise<string> {
       `  lab report (child process, tsx start-up included)  ${(wall / 1000).toFixed(2)} s   goal < 2 s  ` +
         `${wall < 2000 ? 'met' : 'MISSED'}   page ${(size / 1e6).toFixed(1)} MB`,
     );
-    if (!existsSync(CHROMIUM)) {
+    if (!hasChromium) {
       lines.push(`  page render: skipped, ${CHROMIUM} missing (apt-get install chromium)`);
       return `${lines.join('\n')}\n`;
     }
-    const ctx = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1280, height: 900 },
-    });
+    const ctx = await launchChromium(dir);
     try {
       const page = await ctx.newPage();
       await page.goto(pathToFileURL(out).href);

@@ -1,37 +1,16 @@
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromiumMissing } from '../../../test-support/chromium.js';
 import { MATRIX_SCHEMA, type MatrixDocument, type ResultDocument } from '@keepalive-lab/scenarios';
 
 /** What the HTML report tests share: Debian's Chromium, the committed result fixtures, a matrix the size of the real one. */
-export const CHROMIUM = '/usr/bin/chromium';
-export const hasChromium = existsSync(CHROMIUM);
-export const skipWhy = `skipped: ${CHROMIUM} is missing — install Debian's chromium (apt-get update && apt-get install -y chromium; .ci/run does)`;
+export { CHROMIUM, hasChromium, launchChromium } from '../../../test-support/chromium.js';
+export const skipWhy = `skipped: ${chromiumMissing}`;
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const fixtures = join(root, 'packages', 'report', 'test', 'fixtures');
 export const artifacts = join(root, 'test-artifacts');
-
-/** A headless Chromium with its own profile under `dir`; the caller closes it. */
-export function launchChromium(dir: string, width = 1280): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width, height: 900 },
-  });
-}
 
 /**
  * Result files saved by real runs (packages/report/test/fixtures): the blog's

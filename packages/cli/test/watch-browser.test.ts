@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { chromiumMissing, hasChromium, launchChromium } from '../../../test-support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
 import { fakeContext } from './fake-context.js';
@@ -11,9 +11,7 @@ import { connectOutcome, liveUrl, stoppedAfterEach, tcpHandles, withBrowserEnv }
 
 const track = stoppedAfterEach();
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const why = `skipped: ${CHROMIUM} is missing — install Debian's chromium (apt-get update && apt-get install -y chromium; .ci/run does)`;
+const why = `skipped: ${chromiumMissing}`;
 if (!hasChromium) process.stderr.write(`watch-browser.test.ts ${why}\n`);
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -26,21 +24,7 @@ let browser: BrowserContext;
 beforeAll(async () => {
   if (!hasChromium) return;
   dir = await mkdtemp(join(tmpdir(), 'lab-watch-'));
-  browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1400, height: 1000 },
-  });
+  browser = await launchChromium(dir, { width: 1400, height: 1000 });
 });
 afterAll(async () => {
   if (!hasChromium) return;
