@@ -2,19 +2,32 @@ import { cpus, loadavg } from 'node:os';
 import { renderSection, renderSummary } from './lib/print.js';
 import type { SectionResult } from './lib/measurement.js';
 import { clientSection } from './sections/client.js';
-import { l7IdleSection } from './sections/l7-idle.js';
+import { l7FastGrowthSection } from './sections/l7-fast-growth.js';
+import { l7FastIdleSection, l7IdleSection } from './sections/l7-idle.js';
 import { l7Section } from './sections/l7.js';
+import { liveSection } from './sections/live.js';
 import { originSection } from './sections/origin.js';
+import { pipeL4Section } from './sections/pipe-l4.js';
 import { recorderSection } from './sections/recorder.js';
 
 /**
  * `pnpm bench [name...]`: every section in one run, printed as it finishes;
  * with names, only the sections whose name starts with one of them
- * (`pnpm bench l7` runs l7 and l7Idle; `report` is the report's figures).
+ * (`pnpm bench l7` runs l7, l7Idle, l7FastIdle and l7FastGrowth; `report` is the report's figures).
  * A section is a function returning rows and goals; add one as a file in
  * sections/ and a line here. Its name is the function's, less `Section`.
  */
-const SECTIONS: (() => Promise<SectionResult>)[] = [clientSection, originSection, recorderSection, l7Section, l7IdleSection];
+const SECTIONS: (() => Promise<SectionResult>)[] = [
+  clientSection,
+  originSection,
+  recorderSection,
+  l7Section,
+  pipeL4Section,
+  l7IdleSection,
+  l7FastIdleSection,
+  l7FastGrowthSection,
+  liveSection,
+];
 
 const wanted = process.argv.slice(2).map((a) => a.toLowerCase());
 const chosen = (name: string): boolean => wanted.length === 0 || wanted.some((w) => name.toLowerCase().startsWith(w));

@@ -22,28 +22,47 @@ function fmtUnit(v: number, unit: Goal['unit'], target: boolean): string {
 
 const fmtGoal = (g: Goal): string => {
   const value = fmtUnit(g.value, g.unit, false);
+  const median = g.median === undefined ? '' : ` (median ${fmtUnit(g.median, g.unit, false)})`;
   const target = fmtUnit(g.target, g.unit, true);
-  if (!g.judged) return `${g.label}: ${value} (no goal)`;
-  return `${g.label}: ${value}  goal ${g.op === '>=' ? '≥' : '≤'} ${target}  ${goalMet(g) ? 'met' : 'MISSED'}`;
+  if (!g.judged) return `${g.label}: ${value}${median} (no goal)`;
+  return `${g.label}: ${value}${median}  goal ${g.op === '>=' ? '≥' : '≤'} ${target}  ${goalMet(g) ? 'met' : 'MISSED'}`;
 };
 
+const cpu = (x: number | null | undefined): string => (x == null ? '–' : x.toFixed(1));
+
 export function renderSection(s: SectionResult): string {
+  // Best round (lowest CPU) beside the median of all rounds: a best that the median does not come near was luck.
   const rows = s.rows.map((m) => [
     m.label,
     Math.round(m.rps).toLocaleString('en-US'),
+    m.median === undefined ? '–' : Math.round(m.median.rps).toLocaleString('en-US'),
     m.p99.toFixed(2),
-    m.cpuPerReq == null ? '–' : m.cpuPerReq.toFixed(1),
+    m.median === undefined ? '–' : m.median.p99.toFixed(2),
+    cpu(m.cpuPerReq),
+    cpu(m.median?.cpuPerReq),
     String(m.ok),
     String(m.failed),
   ]);
+  const rounds = s.rows[0]?.median?.rounds;
   return [
     `▶ ${s.title}`,
     `  ${s.note}`,
     ...(rows.length === 0
       ? []
-      : table(['', 'req/s', 'p99 ms', 'server µs/req', 'ok', 'failed'], rows, [false, true, true, true, true, true])
+      : table(['', 'req/s best', 'median', 'p99 ms', 'median', 'server µs/req', 'median', 'ok', 'failed'], rows, [
+          false,
+          true,
+          true,
+          true,
+          true,
+          true,
+          true,
+          true,
+          true,
+        ])
           .split('\n')
           .map((l) => `  ${l}`)),
+    ...(rounds === undefined ? [] : [`  best of ${rounds} rounds beside their median; ok and failed are the best round's`]),
     ...(s.lines ?? []).map((l) => `  ${l}`),
     ...s.goals.map((g) => `  ${fmtGoal(g)}`),
     '',

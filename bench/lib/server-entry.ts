@@ -2,29 +2,32 @@ import http from 'node:http';
 import httpProxy from 'http-proxy';
 import { Recorder } from '@keepalive-lab/core';
 import { createOrigin } from '@keepalive-lab/origin';
-import { createL7Proxy, type L7Proxy } from '@keepalive-lab/proxies';
+import { createL7Proxy, createPipeL4 } from '@keepalive-lab/proxies';
 // l7-fast is loaded on purpose, not through the package (which loads it lazily).
-import { createL7FastProxy, type L7FastProxy } from '../../packages/proxies/src/l7-fast/index.js';
-// Not yet re-exported by the package surface (src/index.ts); the lead wires it there.
-import { findNginx, startNginx } from './nginx.js';
+import { createL7FastProxy } from '../../packages/proxies/src/l7-fast/index.js';
+import { PEER_KNOBS, startPeer } from './peers.js';
 
 /**
  * The child side of server-child.ts: starts one server, prints `{"port":N}`,
  * runs until SIGTERM or until the parent goes away (stdin closes).
  *
- *   plain       node:http answering `ok\n`, nothing else: the baseline
+ *   plain       node:http answering `ok\n`, nothing else: the baseline, and the origin behind every proxy
  *   lab         the lab origin, default options (its recorder keeps nothing)
  *   lab-record  the lab origin with a Recorder that keeps every event
  *   lab-nokeep  the lab origin with new Recorder({ keep: false }) given explicitly
+ *   (`lab origin` itself, the CLI, is spawned by server-child.ts directly: kind lab-cli)
  *
  * Proxies in front of an origin on 127.0.0.1:PORT (the kind names it):
- *   l7@PORT          createL7Proxy with its defaults (what `lab proxy l7` builds, minus the event printing)
- *   l7-fast@PORT     createL7FastProxy with the same defaults (raw llhttp engine)
- *   http-proxy@PORT  the http-proxy library with a keep-alive http.Agent
- *   nginx@PORT       nginx as a grandchild (lib/nginx.ts); this process only relays its port and stops it
+ *   l7@PORT           createL7Proxy with its defaults (what `lab proxy l7` builds, minus the event printing)
+ *   l7-fast@PORT      createL7FastProxy with the same defaults (raw llhttp engine)
+ *   pipe-l4@PORT      createPipeL4 (what `lab proxy pipe-l4` builds; it prints per connection, not per request)
+ *   http-proxy@PORT   the http-proxy library with a keep-alive http.Agent
+ *   nginx@PORT, haproxy@PORT, haproxy-tcp@PORT
+ *                     the real proxy as a grandchild (peers.ts); this process relays its port and stops it
  *
- * With an IPC channel (sections/l7-idle.ts), an l7 child answers the message
- * 'stats' with { rss, stats }: its memory and its L7Stats.
+ * With an IPC channel (server-child's `ipc`), the child answers the message
+ * 'stats' with { rss, heapUsed, stats }: its memory after a forced GC (with
+ * --expose-gc) and, for the lab's proxies, their counters.
  */
 const [kind = '', targetPort = ''] = (process.argv[2] ?? '').split('@');
 
@@ -55,32 +58,33 @@ async function listenPlain(server: http.Server): Promise<{ port: number; server:
   };
 }
 
-/** Reports memory and counters to a parent that spawned us with an IPC channel. */
-function answerStats(proxy: L7Proxy | L7FastProxy): void {
+/** Reports memory (and a lab proxy's counters) to a parent that spawned us with an IPC channel. */
+function answerStats(stats: () => unknown): void {
   const send = process.send?.bind(process);
   if (send === undefined) return;
   process.on('message', (msg: unknown) => {
     if (msg !== 'stats') return;
-    // --expose-gc (the idle section passes it): RSS after a full collection, not after whatever garbage is pending.
+    // --expose-gc: RSS after a full collection, not after whatever garbage is pending.
     const gc = (globalThis as { gc?: () => void }).gc;
     gc?.();
-    send({ rss: process.memoryUsage().rss, stats: proxy.stats() });
+    const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+    send({ rss, heapUsed, heapTotal, external, stats: stats() });
   });
   process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 }
 
 async function startProxy(): Promise<{ port: number; server: Closable }> {
   const target = { host: '127.0.0.1', port: originPort() };
-  if (kind === 'l7') {
-    const proxy = createL7Proxy({ targets: [target] });
+  if (kind === 'l7' || kind === 'l7-fast') {
+    const proxy = kind === 'l7' ? createL7Proxy({ targets: [target] }) : createL7FastProxy({ targets: [target] });
     const { port } = await proxy.listen();
-    answerStats(proxy);
+    answerStats(() => proxy.stats());
     return { port, server: proxy };
   }
-  if (kind === 'l7-fast') {
-    const proxy = createL7FastProxy({ targets: [target] });
+  if (kind === 'pipe-l4') {
+    const proxy = createPipeL4({ targets: [target] });
     const { port } = await proxy.listen();
-    answerStats(proxy);
+    answerStats(() => ({ openSockets: proxy.openSockets }));
     return { port, server: proxy };
   }
   if (kind === 'http-proxy') {
@@ -105,15 +109,18 @@ async function startProxy(): Promise<{ port: number; server: Closable }> {
       },
     };
   }
-  const binary = findNginx();
-  if (binary === null) throw new Error('nginx is not installed');
-  const nginx = await startNginx(binary, target.port);
-  return { port: nginx.port, server: nginx };
+  const peer = await startPeer(kind, target.port);
+  return { port: peer.port, server: peer };
 }
 
+const PROXIES = new Set(['l7', 'l7-fast', 'pipe-l4', 'http-proxy', ...Object.keys(PEER_KNOBS)]);
+
 async function start(): Promise<{ port: number; server: Closable }> {
-  if (kind === 'l7' || kind === 'l7-fast' || kind === 'http-proxy' || kind === 'nginx') return startProxy();
-  if (kind === 'plain') return listenPlain(http.createServer((_req, res) => res.end('ok\n')));
+  if (PROXIES.has(kind)) return startProxy();
+  if (kind === 'plain') {
+    answerStats(() => null);
+    return listenPlain(http.createServer((_req, res) => res.end('ok\n')));
+  }
   const recorders: Record<string, Recorder | undefined> = {
     lab: undefined,
     'lab-record': new Recorder({ keep: true }),

@@ -1,16 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { connect, type Socket } from 'node:net';
 import type { L7Stats } from '@keepalive-lab/proxies';
 import type { Goal, SectionResult } from '../lib/measurement.js';
-import { startServerChild } from '../lib/server-child.js';
+import { startServerChild, type ChildStats, type ServerChild } from '../lib/server-child.js';
 
-/** Issue 4: this many idle keep-alive client connections held under RSS_GOAL. */
+/** Issues 4 and 12: this many idle keep-alive client connections held under the engine's RSS goal. */
 const IDLE = 5000;
-const RSS_GOAL = 200 * 1024 * 1024;
+const MB = 1024 * 1024;
 /**
  * Connections opened at once. The proxy's listen backlog is node's default
  * 511: a batch well under it never has a SYN dropped (a dropped SYN costs a
@@ -21,16 +19,7 @@ const BATCH = 250;
 const DEADLINE_MS = 30_000;
 /** fds beyond the held sockets: the child's own, stdio, the upstream pool. */
 const FD_SLACK = 200;
-const MB = 1024 * 1024;
 const REQUEST = 'GET /idle HTTP/1.1\r\nHost: bench\r\n\r\n';
-
-interface StatsReply {
-  rss: number;
-  stats: L7Stats;
-}
-
-const ENTRY = fileURLToPath(new URL('../lib/server-entry.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The soft open-files limit of this process (children inherit it); null if /proc does not say. */
 function openFilesLimit(): number | null {
@@ -39,27 +28,22 @@ function openFilesLimit(): number | null {
   return m[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m[1]);
 }
 
-/** The l7 child with an IPC channel: `stats` asks for its RSS (after a GC) and L7Stats. */
-async function startL7Child(originPort: string): Promise<{ child: ChildProcess; port: number; stats: () => Promise<StatsReply> }> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', ENTRY, `l7@${originPort}`], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'inherit', 'ipc'],
-  });
-  if (child.stdout === null) throw new Error('l7 child has no stdout');
-  const lines = createInterface({ input: child.stdout });
-  const exited = once(child, 'exit').then(([code]) => {
-    throw new Error(`l7 child exited with ${String(code)} before listening`);
-  });
-  const [line] = (await Promise.race([once(lines, 'line'), exited])) as [string];
-  lines.close();
-  const port = (JSON.parse(line) as { port: number }).port;
-  const stats = async (): Promise<StatsReply> => {
-    const reply = once(child, 'message');
-    child.send('stats');
-    const [msg] = (await reply) as [StatsReply];
-    return msg;
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * RSS (MB) of a node process that does nothing, alone and with tsx's loader
+ * (which `lab` and the bench's children run under: its hooks thread is a
+ * second V8 isolate): the part of the proxy's RSS no connection is in.
+ */
+function idleNodeRss(): { bare: number; tsx: number } {
+  const rss = (flags: string[]): number => {
+    const r = spawnSync(process.execPath, [...flags, '-e', 'process.stdout.write(String(process.memoryUsage().rss))'], {
+      cwd: ROOT,
+      timeout: 10_000,
+    });
+    return Number(r.stdout.toString()) / MB;
   };
-  return { child, port, stats };
+  return { bare: rss([]), tsx: rss(['--import', 'tsx']) };
 }
 
 /** One connection that has sent one request and read its whole 200 response: now idle, keep-alive. */
@@ -92,13 +76,17 @@ function openIdle(port: number): Promise<Socket> {
   });
 }
 
+/** The proxy's L7Stats, from the child's stats reply. */
+const l7Stats = (r: ChildStats): L7Stats => r.stats as L7Stats;
+
 /**
- * Issue 4: 5,000 idle keep-alive client connections held by `lab proxy l7`
- * (a child process, in front of the lab origin in another), its RSS then,
- * and after they all close: the proxy's open client count back to 0.
+ * 5,000 idle keep-alive client connections held by one of the lab's L7
+ * engines (a child process, in front of the lab origin in another), its RSS
+ * then, and after they all close: the proxy's open client count back to 0.
+ * Issue 4 set l7's bound (200 MB), issue 12 l7-fast's (120 MB).
  */
-export async function l7IdleSection(): Promise<SectionResult> {
-  const title = `L7 proxy: ${IDLE.toLocaleString('en-US')} idle keep-alive client connections`;
+async function idleSection(engine: 'l7' | 'l7-fast', rssGoal: number): Promise<SectionResult> {
+  const title = `${engine} proxy: ${IDLE.toLocaleString('en-US')} idle keep-alive client connections`;
   const limit = openFilesLimit();
   if (limit !== null && limit < IDLE + FD_SLACK) {
     return {
@@ -106,21 +94,23 @@ export async function l7IdleSection(): Promise<SectionResult> {
       note: `skipped: the open-files limit is ${limit}; this section holds ${IDLE} sockets in this process and ${IDLE} in the proxy's`,
       rows: [],
       goals: [],
-      lines: [`raise it in the shell first, e.g. \`ulimit -n ${IDLE * 2}\`, then run \`pnpm bench l7\``],
+      lines: [
+        `raise it in the shell first, e.g. \`ulimit -n ${IDLE * 2}\`, then run \`pnpm bench ${engine === 'l7' ? 'l7Idle' : 'l7FastIdle'}\``,
+      ],
     };
   }
   const origin = await startServerChild('lab');
   const held: Socket[] = [];
-  let l7: Awaited<ReturnType<typeof startL7Child>> | null = null;
+  let proxy: ServerChild | null = null;
   try {
-    const proxy = await startL7Child(new URL(origin.url).port);
-    l7 = proxy;
+    proxy = await startServerChild(`${engine}@${origin.port}`, { ipc: true });
     const before = await proxy.stats();
     const t0 = performance.now();
     let failed = 0;
     while (held.length < IDLE && performance.now() - t0 < DEADLINE_MS) {
       const n = Math.min(BATCH, IDLE - held.length);
-      const batch = await Promise.allSettled(Array.from({ length: n }, () => openIdle(proxy.port)));
+      const port = proxy.port;
+      const batch = await Promise.allSettled(Array.from({ length: n }, () => openIdle(port)));
       for (const r of batch) {
         if (r.status === 'fulfilled') held.push(r.value);
         else failed++;
@@ -133,24 +123,25 @@ export async function l7IdleSection(): Promise<SectionResult> {
     for (const s of held) s.destroy();
     // The proxy sees each close a moment later: poll its count, bounded.
     let after = await proxy.stats();
-    while (after.stats.openClientConnections > 0 && performance.now() - t1 < 5000) {
+    while (l7Stats(after).openClientConnections > 0 && performance.now() - t1 < 5000) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       after = await proxy.stats();
     }
     const releaseMs = performance.now() - t1;
+    const idleNode = idleNodeRss();
     const perConn = held.length === 0 ? 0 : (holding.rss - before.rss) / held.length;
     const goals: Goal[] = [
       {
         label: `proxy RSS holding ${held.length}`,
         value: holding.rss,
         op: '<=',
-        target: RSS_GOAL,
+        target: rssGoal,
         unit: 'MB',
         judged: held.length === IDLE,
       },
       {
         label: 'client connections open after all closed',
-        value: after.stats.openClientConnections,
+        value: l7Stats(after).openClientConnections,
         op: '<=',
         target: 0,
         unit: 'n',
@@ -159,26 +150,25 @@ export async function l7IdleSection(): Promise<SectionResult> {
     ];
     return {
       title,
-      note: `lab origin and l7 proxy in child processes; opened in batches of ${BATCH}, one GET each, then left idle; RSS after a forced GC`,
+      note: `lab origin and ${engine} proxy in child processes; opened in batches of ${BATCH}, one GET each, then left idle; RSS after a forced GC`,
       rows: [],
       goals,
       lines: [
         `opened ${held.length}/${IDLE} in ${(openMs / 1000).toFixed(1)} s (${failed} failed); ` +
-          `proxy reports ${holding.stats.openClientConnections} open, ${holding.stats.openUpstreamSockets} upstream sockets`,
+          `proxy reports ${l7Stats(holding).openClientConnections} open, ${l7Stats(holding).openUpstreamSockets} upstream sockets`,
         `RSS: ${(before.rss / MB).toFixed(1)} MB before, ${(holding.rss / MB).toFixed(1)} MB holding them ` +
           `(+${(perConn / 1024).toFixed(1)} KB each), ${(after.rss / MB).toFixed(1)} MB after they closed`,
-        `after close: ${after.stats.openClientConnections} client connections open ` +
-          `(${(releaseMs / 1000).toFixed(2)} s to drain), ${after.stats.openUpstreamSockets} upstream sockets`,
+        `after close: ${l7Stats(after).openClientConnections} client connections open ` +
+          `(${(releaseMs / 1000).toFixed(2)} s to drain), ${l7Stats(after).openUpstreamSockets} upstream sockets`,
+        `for scale, a node process doing nothing: ${idleNode.bare.toFixed(1)} MB, with tsx's loader (as lab runs): ${idleNode.tsx.toFixed(1)} MB`,
       ],
     };
   } finally {
     for (const s of held) s.destroy();
-    const child = l7?.child;
-    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await proxy?.stop();
     await origin.stop();
   }
 }
+
+export const l7IdleSection = (): Promise<SectionResult> => idleSection('l7', 200 * MB);
+export const l7FastIdleSection = (): Promise<SectionResult> => idleSection('l7-fast', 120 * MB);

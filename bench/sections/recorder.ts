@@ -1,5 +1,5 @@
 import { Recorder } from '@keepalive-lab/core';
-import { autocannonFor } from '../lib/drivers.js';
+import { serverDriver } from '../lib/drivers.js';
 import { compare, cpuRatio, rpsRatio } from '../lib/compare.js';
 import { CONNECTIONS, PHASE_MS, ROUNDS, type SectionResult } from '../lib/measurement.js';
 
@@ -7,7 +7,7 @@ import { CONNECTIONS, PHASE_MS, ROUNDS, type SectionResult } from '../lib/measur
  * (c) What keeping every event costs the lab origin. Two measures:
  *
  * - end to end: the origin with a keeping Recorder vs one with keep: false,
- *   each in its own child process under autocannon. Shown, not judged: two
+ *   each in its own child process under the server driver (wrk). Shown, not judged: two
  *   children with the *same* options measured 31 to 46 µs per request here,
  *   so a ±20 % process-to-process spread hides a cost of a few per cent.
  * - direct: the recorder's own time per request event, in this process,
@@ -18,8 +18,8 @@ export async function recorderSection(): Promise<SectionResult> {
   const KEPT = 'Recorder keeping events';
   const NONE = 'Recorder({ keep: false })';
   const rows = await compare([
-    { label: KEPT, server: 'lab-record', run: autocannonFor },
-    { label: NONE, server: 'lab-nokeep', run: autocannonFor },
+    { label: KEPT, server: 'lab-record', run: serverDriver.run },
+    { label: NONE, server: 'lab-nokeep', run: serverDriver.run },
   ]);
   const kept = eventCost(true);
   const none = eventCost(false);
@@ -27,7 +27,7 @@ export async function recorderSection(): Promise<SectionResult> {
   const direct = originCpu === null || originCpu === 0 ? 0 : (kept - none) / originCpu;
   return {
     title: 'recorder overhead in the lab origin',
-    note: `each in its own child process; autocannon, ${CONNECTIONS} connections, pipelining 1; best of ${ROUNDS}×${PHASE_MS}ms`,
+    note: `each in its own child process; ${serverDriver.name}, ${CONNECTIONS} connections; ${ROUNDS} rounds of ${PHASE_MS} ms`,
     rows,
     lines: [
       `recorder time per request event: ${kept.toFixed(3)} µs keeping, ${none.toFixed(3)} µs not ` +
@@ -38,7 +38,7 @@ export async function recorderSection(): Promise<SectionResult> {
       { label: 'CPU per request added by recording (direct)', value: direct, op: '<=', target: 0.1, unit: '%', judged: originCpu !== null },
       {
         label: 'server CPU per request, keeping / not (end to end)',
-        value: cpuRatio(rows, KEPT, NONE) - 1,
+        value: cpuRatio(rows, KEPT, NONE).value - 1,
         op: '<=',
         target: 0.1,
         unit: '%',
@@ -46,7 +46,7 @@ export async function recorderSection(): Promise<SectionResult> {
       },
       {
         label: 'req/s lost to recording (end to end)',
-        value: 1 - rpsRatio(rows, KEPT, NONE),
+        value: 1 - rpsRatio(rows, KEPT, NONE).value,
         op: '<=',
         target: 0.1,
         unit: '%',

@@ -1,11 +1,12 @@
 import type { Endpoint, LabEvent, LabServer, Recorder } from '@keepalive-lab/core';
 import type { CommandContext } from './context.js';
-import { ndjsonWriter } from './ndjson.js';
+import { lineWriter, ndjsonWriter } from './ndjson.js';
 
 /** How a server command shows itself: its bound address, each event, its stop. */
 export interface ServePrinter<E extends LabEvent> {
   listening(bound: Endpoint): void;
   event(e: E): void;
+  /** The last word; every line still pending is written before it returns (the command returns right after). */
   stopped(signal: string): void;
 }
 
@@ -36,12 +37,16 @@ export async function serveUntilStopped<E extends LabEvent>(
   print.stopped(signal);
 }
 
-/** `--json`: NDJSON only, the listening line first (DESIGN.md), then the core events as they are. */
+/** `--json`: NDJSON only, the listening line first (docs/reference.md), then the core events as they are. */
 export function jsonPrinter<E extends LabEvent>(ctx: CommandContext): ServePrinter<E> {
-  const write = ndjsonWriter(ctx.stdout);
+  const lines = lineWriter(ctx.stdout);
+  const write = ndjsonWriter(lines);
   return {
-    listening: (bound) => write({ event: 'listening', address: bound.host, port: bound.port }),
+    listening: (bound) => {
+      write({ event: 'listening', address: bound.host, port: bound.port });
+      lines.flush();
+    },
     event: write,
-    stopped: () => undefined,
+    stopped: () => lines.flush(),
   };
 }

@@ -1,4 +1,4 @@
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, createServer, type OnReadOpts, type Socket } from 'node:net';
 import { LabError, Recorder, ServerBase, closeReason, formatEndpoint, type CloseReason, type Endpoint } from '@keepalive-lab/core';
 
 export interface L4ProxyOptions {
@@ -95,13 +95,18 @@ export abstract class L4ProxyBase extends ServerBase {
   /** How bytes move between a client and its upstream(s): the only thing the two forwarders disagree on. */
   protected abstract serve(client: ClientConn): void;
 
-  /** Opens an upstream connection for `client` to the next target in turn. */
-  protected openUpstream(client: ClientConn): UpstreamConn {
+  /**
+   * Opens an upstream connection for `client` to the next target in turn.
+   * With `onread`, the socket reads into that buffer and hands each read to
+   * its callback instead of emitting 'data' (node's `onread` option: no
+   * buffer allocated per read; 'end' still comes at EOF).
+   */
+  protected openUpstream(client: ClientConn, onread?: OnReadOpts): UpstreamConn {
     const target = this.#targets[this.#nextTarget % this.#targets.length];
     if (target === undefined) throw new LabError('LAB_ERR_INTERNAL', `${this.name}: no target to forward to`);
     this.#nextTarget++;
     const { host, port } = target.endpoint;
-    const socket = connect({ host, port, allowHalfOpen: this.#allowHalfOpen, noDelay: true });
+    const socket = connect({ host, port, allowHalfOpen: this.#allowHalfOpen, noDelay: true, ...(onread === undefined ? {} : { onread }) });
     const up: UpstreamConn = {
       id: this.#nextUpstreamConn++,
       localPort: null,

@@ -12,6 +12,24 @@ const readAll = async (s: net.Socket): Promise<string> => {
   return text;
 };
 
+/** `bytes` of a pattern that no two positions 64 KB apart share: a reused read buffer shows as a mismatch. */
+const pattern = (bytes: number): Buffer => {
+  const b = Buffer.alloc(bytes);
+  for (let i = 0; i < bytes; i += 4) b.writeUInt32LE(i / 4, i);
+  return b;
+};
+
+/** Reads a raw socket to EOF as bytes, after holding it paused for `pauseMs` (the proxy's writes to it back up). */
+const readBytesSlowly = async (s: net.Socket, pauseMs: number): Promise<Buffer> => {
+  s.pause();
+  await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  const parts: Buffer[] = [];
+  s.on('data', (d: Buffer) => parts.push(d));
+  s.resume();
+  await once(s, 'end');
+  return Buffer.concat(parts);
+};
+
 describe('pipe-l4 (a correct L4 forwarder)', () => {
   test('keeps one upstream connection per client connection: 5 keep-alive requests, 1 upstream', async ({ lab }) => {
     const origin = await lab.origin();
@@ -83,6 +101,52 @@ describe('pipe-l4 (a correct L4 forwarder)', () => {
     await expect.poll(() => proxy.openSockets).toBe(0);
     expect(eventsOf(lab.recorder, 'client-close').map((e) => e.reason)).toEqual(['peer-closed']);
     expect(eventsOf(lab.recorder, 'upstream-close').map((e) => e.reason)).toEqual(['client-closed']);
+  });
+
+  test('relays 8 MB each way intact on two connections at once, one stalled while the other flows: no byte reused or lost', async ({
+    lab,
+  }) => {
+    const size = 8 * 1024 * 1024;
+    const body = pattern(size);
+    // The upstream reads each upload to EOF (after a stall of its own), then sends the same bytes back and ends.
+    const upstream = await lab.rawServer((s) => {
+      readBytesSlowly(s, 100).then(
+        (got) => s.end(got),
+        (err: unknown) => s.destroy(err as Error),
+      );
+    }, true);
+    const { proxy, port } = await lab.pipe([upstream]);
+
+    const roundTrip = async (stallMs: number): Promise<Buffer> => {
+      const client = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+      client.end(body);
+      return readBytesSlowly(client, stallMs);
+    };
+    // The stalled one's reply backs up in the proxy (a write left half done) while the other's streams through it.
+    const [stalled, flowing] = await Promise.all([roundTrip(800), roundTrip(0)]);
+
+    expect([stalled.length, flowing.length]).toEqual([size, size]);
+    expect([stalled.equals(body), flowing.equals(body)]).toEqual([true, true]);
+    await expect.poll(() => proxy.openSockets).toBe(0);
+  });
+
+  test('backpressure: while the client reads nothing, the proxy stops reading the upstream, whose writes back up', async ({ lab }) => {
+    // More than loopback's socket buffers hold along the way (a few MB each), so the proxy's memory would take the rest.
+    const size = 48 * 1024 * 1024;
+    let backedUp = -1;
+    const upstream = await lab.rawServer((s) => {
+      s.end(pattern(size));
+      // Sampled while the client is still stalled: what the upstream could not hand over yet.
+      setTimeout(() => (backedUp = s.writableLength), 400);
+    }, true);
+    const { port } = await lab.pipe([upstream]);
+
+    const client = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    client.end('go');
+    const got = await readBytesSlowly(client, 600);
+
+    expect(got.length).toBe(size);
+    expect(backedUp).toBeGreaterThan(size / 4);
   });
 
   test('destroys the client socket when the upstream refuses', async ({ lab }) => {

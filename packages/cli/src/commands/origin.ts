@@ -11,6 +11,7 @@ import {
 } from '@keepalive-lab/core';
 import { ORIGIN_DEFAULTS, createOrigin, type OriginOptions, type ResolvedOriginOptions } from '@keepalive-lab/origin';
 import type { CommandContext } from '../context.js';
+import { lineWriter } from '../ndjson.js';
 import { jsonPrinter, serveUntilStopped, type ServePrinter } from '../serve.js';
 
 /** The flags as commander parses them (strings until validated here). */
@@ -200,11 +201,14 @@ function textPrinter(
   options: Readonly<ResolvedOriginOptions>,
   counters: () => { requestsAnswered: number; faults: number },
 ): ServePrinter<OriginEvent> {
-  const out = (text: string) => ctx.stdout.write(`${text}\n`);
+  // A line per request: coalesced per event-loop turn, one write(2) for many (ndjson.ts).
+  const lines = lineWriter(ctx.stdout);
+  const out = lines.line;
   return {
     listening({ host: address, port }) {
       out(`listening on ${formatEndpoint({ host: address, port })} (${idleLine(options)})${faultList(options)}`);
       out(HEADER);
+      lines.flush();
     },
     event(e) {
       switch (e.event) {
@@ -231,6 +235,7 @@ function textPrinter(
       const { requestsAnswered: n, faults: f } = counters();
       const faults = f === 0 ? '' : `, ${f} ${f === 1 ? 'fault' : 'faults'}`;
       out(`stopped (${signal}) after ${n} ${n === 1 ? 'request' : 'requests'}${faults}`);
+      lines.flush();
     },
   };
 }
