@@ -13,6 +13,7 @@ import type { CommandContext } from '../context.js';
 import { addL7Options, l7OptionsFromFlags, L7_FLAGS } from './proxy-l7-options.js';
 import { addKnobFlags, kindFlags, knobsFromFlags } from './proxy-knob-flags.js';
 import { jsonPrinter, serveUntilStopped, type ServePrinter } from '../serve.js';
+import { lineWriter } from '../ndjson.js';
 
 /** The flags as commander parses them; a kind with its own options reads them from here too. */
 export interface ProxyFlags {
@@ -131,12 +132,18 @@ async function printConfig(ctx: CommandContext, c: ProxyComponent, knobs: Record
 }
 
 function textPrinter(ctx: CommandContext, targets: string[]): ServePrinter<ProxyEvent> {
-  const line = (t: number, text: string) => ctx.stdout.write(`${t.toFixed(1).padStart(9)} ms  ${text}\n`);
+  // Several lines per request under load: coalesced per event-loop turn, one write(2) for many (ndjson.ts).
+  const lines = lineWriter(ctx.stdout);
   return {
-    listening: ({ host: address, port }) =>
-      ctx.stdout.write(`listening on ${formatEndpoint({ host: address, port })}, forwarding to ${targets.join(', ')}\n`),
-    event: (e) => line(e.t, describeEvent(e)),
-    stopped: (signal) => ctx.stdout.write(`stopped (${signal})\n`),
+    listening: ({ host: address, port }) => {
+      lines.line(`listening on ${formatEndpoint({ host: address, port })}, forwarding to ${targets.join(', ')}`);
+      lines.flush();
+    },
+    event: (e) => lines.line(`${e.t.toFixed(1).padStart(9)} ms  ${describeEvent(e)}`),
+    stopped: (signal) => {
+      lines.line(`stopped (${signal})`);
+      lines.flush();
+    },
   };
 }
 
