@@ -4,7 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { stripVTControlCharacters } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/main.js';
 import { fakeContext } from './fake-context.js';
 
@@ -56,6 +57,7 @@ beforeAll(async () => {
 });
 afterEach(() => {
   received.length = 0;
+  vi.unstubAllEnvs();
 });
 afterAll(async () => {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -222,7 +224,8 @@ describe('lab load: refusals, the pool warning, --quiet, the summary', () => {
     expect(code).toBe(0);
     expect(doc.requests).toHaveLength(20);
     expect(err).toBe(
-      'lab: -c 100 asks for 20 requests in flight, but --max-sockets 5 caps the connections at 5: the other 15 wait for a free socket (--max-sockets 0 = unlimited)\n',
+      'lab: -c 100 asks for 20 requests in flight, but --max-sockets 5 caps the connections at 5: ' +
+        'the other 15 wait for a free socket (--max-sockets 0 = unlimited)\n',
     );
     // Only 5 connections, as the warning says.
     expect(doc.metrics['client.connections']).toBe(5);
@@ -265,5 +268,19 @@ describe('lab load: refusals, the pool warning, --quiet, the summary', () => {
     }
     expect(doc.metrics['throughput.bytesRead']).toBeGreaterThan(0);
     expect(doc.args).toMatchObject({ requests: 10, duration: null, rate: null, headers: [], bodyBytes: null, expect: [] });
+  });
+
+  it('COLUMNS=90 on a non-TTY: no line wider than 90 (as lab show); --wide lets the tables run past it', async () => {
+    vi.stubEnv('COLUMNS', '90');
+    const widest = (text: string): number => Math.max(...text.split('\n').map((l) => [...stripVTControlCharacters(l)].length));
+    // 40 requests on 5 sockets: 8 completion times per row, more than 90 columns hold.
+    const args = lab('load', url, '-n', '40', '-c', '5', '--max-sockets', '5');
+    const narrow = fakeContext(); // stdout's columns (100) mean nothing off a TTY
+    expect(await main(args, narrow.ctx)).toBe(0);
+    expect(narrow.out()).toContain('client port');
+    expect(widest(narrow.out())).toBeLessThanOrEqual(90);
+    const wide = fakeContext();
+    expect(await main([...args, '--wide'], wide.ctx)).toBe(0);
+    expect(widest(wide.out())).toBeGreaterThan(90);
   });
 });

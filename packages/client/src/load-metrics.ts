@@ -1,3 +1,4 @@
+import { percentile } from '@keepalive-lab/core';
 import type { LoadResult } from './load-options.js';
 
 /**
@@ -25,12 +26,6 @@ export const LOAD_METRICS: readonly { name: string; from: 'client'; meaning: str
   { name: 'rate.lagMax', from: 'client', meaning: 'the most ms a request started after it was due' },
 ];
 
-/** Nearest rank, as packages/scenarios' `percentile` (the client sits below scenarios and cannot import it). */
-function nearestRank(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? null;
-}
-
 const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
 
 /** LOAD_METRICS for one run; a figure that cannot be known (no answer, a zero duration, no rate) is absent, never 0. */
@@ -38,8 +33,8 @@ export function loadMetrics(r: LoadResult, offeredRate: number | null = null): R
   const m: Record<string, number> = {};
   // As computeMetrics: latency is the time to a response; a request that ended in a socket error has none.
   const latencies = r.records.flatMap((x) => (x.end !== null && x.status !== null ? [x.end - x.start] : [])).sort((a, b) => a - b);
-  const p90 = nearestRank(latencies, 90);
-  const p999 = nearestRank(latencies, 99.9);
+  const p90 = percentile(latencies, 90);
+  const p999 = percentile(latencies, 99.9);
   if (p90 !== null) m['latency.p90'] = round(p90);
   if (p999 !== null) m['latency.p99.9'] = round(p999);
   m['bytes.read'] = r.bytesRead;

@@ -1,8 +1,14 @@
-import type { ClientRecord } from '@keepalive-lab/core';
 import { gapBefore, plannedOffset, type LoadResult, type ResolvedLoad } from './load-options.js';
+import { RecordStore } from './record-store.js';
 
-/** How an engine puts an issued request on its way; `fromTimer`: issued by the pacing timer, not by a slot that just freed. */
-export type StartRequest = (rec: ClientRecord, fromTimer: boolean) => void;
+/**
+ * How an engine puts an issued request on its way: `i` is its row in the store (request i + 1);
+ * `fromTimer`: issued by the pacing timer, not by a slot that just freed.
+ */
+export type StartRequest = (i: number, fromTimer: boolean) => void;
+
+/** What `issue` returns when no request may be issued. */
+export const NONE = -1;
 
 /**
  * What both engines share: which request goes next and when, the records,
@@ -18,8 +24,8 @@ export type StartRequest = (rec: ClientRecord, fromTimer: boolean) => void;
  */
 export class LoadRun {
   readonly o: ResolvedLoad;
-  /** Indexed by n - 1; complete (no holes) once the run has ended. */
-  readonly records: ClientRecord[] = [];
+  /** One row per issued request, request n in row n − 1; complete once the run has ended. */
+  readonly store: RecordStore;
   /** Per record, under a schedule of starts: ms it started after it was due. */
   readonly #lags: number[] = [];
   #late = 0;
@@ -42,6 +48,7 @@ export class LoadRun {
 
   constructor(o: ResolvedLoad) {
     this.o = o;
+    this.store = new RecordStore(o.idPrefix, o.requests);
     this.#ended = new Promise((resolve) => (this.#resolve = resolve));
   }
 
@@ -75,10 +82,10 @@ export class LoadRun {
    * A window slot is free: at the start (`afterEnd` false) or because a request ended. Issues the next
    * request now, or, under pacing, when it is due.
    */
-  slotFree(afterEnd: boolean): void {
+  slotFree(afterEnd: boolean, now?: number): void {
     if (!this.o.paced) {
-      const rec = this.issue();
-      if (rec !== null) this.#start(rec, false);
+      const i = this.issue(false, now);
+      if (i !== NONE) this.#start(i, false);
       return;
     }
     if (!this.moreToIssue) return;
@@ -89,8 +96,8 @@ export class LoadRun {
       return;
     }
     // Due already, and no free slot was waiting for it: it came due while every slot was busy.
-    const rec = this.issue(afterEnd && this.#waiting === 0);
-    if (rec !== null) this.#start(rec, false);
+    const i = this.issue(afterEnd && this.#waiting === 0);
+    if (i !== NONE) this.#start(i, false);
   }
 
   /** The pacing timer: gives waiting slots the requests now due, then waits for the next. */
@@ -108,8 +115,8 @@ export class LoadRun {
         return;
       }
       this.#waiting--;
-      const rec = this.issue();
-      if (rec !== null) this.#start(rec, true);
+      const i = this.issue();
+      if (i !== NONE) this.#start(i, true);
     }
   }
 
@@ -133,52 +140,41 @@ export class LoadRun {
     const o = this.o;
     // A sweep at concurrency 1: the gap is the socket's idle time, from the previous request's end.
     // That request has ended (the window of one is free), so its end is set; `now` is a safe fallback.
-    if (o.gapFrom === 'end') return (this.records[n - 2]?.end ?? o.recorder.now()) + gapBefore(o, n);
+    if (o.gapFrom === 'end') {
+      const end = this.store.endOf(n - 2);
+      return (Number.isNaN(end) ? o.recorder.now() : end) + gapBefore(o, n);
+    }
     return this.#t0 + plannedOffset(o, n);
   }
 
   /**
-   * Issues the next request: a fresh record with its id and start, or null when none may be issued
-   * (all issued, aborted, or `duration` is over). `late`: it came due while every slot was busy.
+   * Issues the next request: a fresh row with its start, or NONE when none may be issued (all issued,
+   * aborted, or `duration` is over). `late`: it came due while every slot was busy. `now`: the clock,
+   * when the caller has just read it (a request that ended and frees the slot: its end is this start).
    */
-  issue(late = false): ClientRecord | null {
-    if (!this.moreToIssue) return null;
-    const start = this.o.recorder.now();
-    if (start - this.#t0 >= this.o.duration) {
+  issue(late = false, now = this.o.recorder.now()): number {
+    if (!this.moreToIssue) return NONE;
+    if (now - this.#t0 >= this.o.duration) {
       this.#stop();
-      return null;
+      return NONE;
     }
-    const n = ++this.#issued;
-    // One literal shape for every record, fields in the RequestRecord order, so V8 keeps one hidden class.
-    const rec: ClientRecord = {
-      id: this.o.idPrefix + n,
-      start,
-      end: null,
-      status: null,
-      error: null,
-      clientPort: null,
-      reused: null,
-      originPort: null,
-      origin: null,
-      originConn: null,
-      nthOnConn: null,
-      responseHop: null,
-    };
-    this.records[n - 1] = rec;
+    const i = this.store.add(now);
+    this.#issued++;
     if (this.o.paced && this.o.gapFrom === 'start') {
-      const lag = Math.max(0, start - this.#dueAt(n));
-      this.#lags[n - 1] = lag;
+      const lag = Math.max(0, now - this.#dueAt(i + 1));
+      this.#lags[i] = lag;
       if (late && lag > 0) this.#late++;
     }
-    return rec;
+    return i;
   }
 
-  /** The one place a request ends, answered or failed. */
-  finish(rec: ClientRecord, error: string | null): void {
-    rec.end = this.o.recorder.now();
-    if (error !== null) rec.error = error;
+  /** The one place a request ends, answered or failed; `now` as `issue` takes it. */
+  finish(i: number, error: string | null, now = this.o.recorder.now()): void {
+    this.store.end(i, now, error);
     this.#done++;
-    this.o.onRecord?.(rec, this.#done);
+    // Progress only: the record is made for the callback, and dropped (the store keeps the row).
+    const onRecord = this.o.onRecord;
+    if (onRecord !== null) onRecord(this.store.record(i), this.#done);
     this.#checkEnded();
   }
 
@@ -209,12 +205,16 @@ export class LoadRun {
   }
 
   result(): LoadResult {
-    const last = this.records.reduce((t, r) => Math.max(t, r.end ?? t), this.#t0);
-    const n = this.records.length;
-    const gaps = this.o.paced ? this.records.map((_, i) => gapBefore(this.o, i + 1)) : new Array<number>(n).fill(0);
+    const n = this.store.size;
+    let last = this.#t0;
+    for (let i = 0; i < n; i++) {
+      const end = this.store.endOf(i);
+      if (end > last) last = end; // NaN (never ended) compares false
+    }
+    const gaps = this.o.paced ? Array.from({ length: n }, (_, i) => gapBefore(this.o, i + 1)) : new Array<number>(n).fill(0);
     const lags = Array.from({ length: n }, (_, i) => this.#lags[i] ?? 0);
     return {
-      records: this.records,
+      records: this.store.records(),
       durationMs: last - this.#t0,
       responseBytes: this.responseBytes,
       bytesRead: this.bytesRead,

@@ -3,8 +3,8 @@ import type { ResolvedLoad } from './load-options.js';
 
 /**
  * The fast engine's request, serialised once per run: everything but the
- * request id is fixed, so per request it is one pooled allocation and three
- * copies, no header formatting.
+ * request number (the id's digits, after its prefix) is fixed. A connection
+ * builds its request once and then rewrites only those digits in place.
  */
 export class RequestBytes {
   readonly #head: Buffer;
@@ -18,17 +18,44 @@ export class RequestBytes {
       for (const v of Array.isArray(value) ? value : [value]) head += `${name}: ${v}\r\n`;
     }
     if (o.body !== null) head += `content-length: ${o.body.length}\r\n`;
-    head += `${LAB_HEADERS.requestId}: `;
+    head += `${LAB_HEADERS.requestId}: ${o.idPrefix}`;
     this.#head = Buffer.from(head, 'latin1');
     this.#tail = o.body === null ? Buffer.from('\r\n\r\n') : Buffer.concat([Buffer.from('\r\n\r\n'), o.body]);
   }
 
-  /** The request carrying this id. */
-  forId(id: string): Buffer {
-    const b = Buffer.allocUnsafe(this.#head.length + id.length + this.#tail.length);
+  /** A new buffer carrying request n. */
+  build(n: number): Buffer {
+    const digits = digitCount(n);
+    const b = Buffer.allocUnsafe(this.#head.length + digits + this.#tail.length);
     this.#head.copy(b, 0);
-    const at = this.#head.length + b.write(id, this.#head.length, 'latin1');
-    this.#tail.copy(b, at);
+    writeDigits(b, this.#head.length, digits, n);
+    this.#tail.copy(b, this.#head.length + digits);
     return b;
+  }
+
+  /**
+   * `b` (built here) made to carry request n instead, in place; false when n has another number
+   * of digits (build a new one). The caller makes sure no socket still holds `b` unsent.
+   */
+  rewrite(b: Buffer, n: number): boolean {
+    const digits = digitCount(n);
+    if (b.length !== this.#head.length + digits + this.#tail.length) return false;
+    writeDigits(b, this.#head.length, digits, n);
+    return true;
+  }
+}
+
+function digitCount(n: number): number {
+  let d = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) d++;
+  return d;
+}
+
+/** n in decimal at b[at .. at + digits). */
+function writeDigits(b: Buffer, at: number, digits: number, n: number): void {
+  let x = n;
+  for (let i = at + digits - 1; i >= at; i--) {
+    b[i] = 48 + (x % 10);
+    x = Math.floor(x / 10);
   }
 }

@@ -62,3 +62,26 @@ describe('ResponseParser', () => {
     expect(new ResponseParser().execute(Buffer.from('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n'))).toBe(PARSE_ERROR);
   });
 });
+
+/** The fast engine reads every socket into one reused buffer: what lies past `end` is an older read's, never this response's. */
+describe('ResponseParser over a reused buffer', () => {
+  const stale = (live: string, old: string): Buffer => Buffer.from(live + old, 'latin1');
+
+  it('a body cut at `end` is not complete, whatever bytes lie beyond it', () => {
+    const live = 'HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhel';
+    const p = new ResponseParser();
+    expect(p.execute(stale(live, 'lo-from-before'), 0, live.length)).toBe(NEED_MORE);
+    expect(p.bodyBytes).toBe(3);
+    expect(p.execute(Buffer.from('lo'))).toBe(2);
+    expect(p.bodyBytes).toBe(5);
+  });
+
+  it('a head cut at `end` waits for the rest, though a blank line follows in the stale bytes', () => {
+    const live = 'HTTP/1.1 200 OK\r\nX-LAB-ORIGIN-PORT: 1';
+    const p = new ResponseParser();
+    expect(p.execute(stale(live, '\r\ncontent-length: 0\r\n\r\n'), 0, live.length)).toBe(NEED_MORE);
+    const rest = Buffer.from('2\r\nConnection: Keep-Alive\r\nKeep-Alive: timeout=5\r\ncontent-length: 2\r\n\r\nok');
+    expect(p.execute(rest)).toBe(rest.length);
+    expect([p.status, p.originPort, p.connection, p.keepAlive, p.bodyBytes]).toEqual([200, 12, 'Keep-Alive', 'timeout=5', 2]);
+  });
+});

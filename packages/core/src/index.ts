@@ -8,3 +8,4 @@ export { ServerBase, listenOn, type LabServer, type ServerBaseOptions } from './
 export { LAB_HEADERS, type ClientRecord, type HopRecord, type RequestRecord } from './records.js';
 export type * from './events.js';
 export { durationField, countField } from './schema-fields.js';
+export { percentile } from './stats.js';

@@ -1,9 +1,5 @@
-/** Nearest-rank percentile of an ascending array; null when empty. */
-export function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? null;
-}
+/** Nearest rank: one definition, in core, which the client's load figures use too. */
+export { percentile } from '@keepalive-lab/core';
 
 /**
  * Completion waves: sorted end times split wherever two neighbours are more

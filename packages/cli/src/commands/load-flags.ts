@@ -21,6 +21,8 @@ export interface LoadFlags {
   expect: string[];
   json?: boolean;
   quiet?: boolean;
+  /** Tables at full width, whatever the terminal or COLUMNS say. */
+  wide?: boolean;
 }
 
 /** What the run gets, and what `--json` records of it (`args`: the flags as understood, the body as its length). */

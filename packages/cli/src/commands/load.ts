@@ -3,7 +3,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { LabError, Recorder } from '@keepalive-lab/core';
 import { loadMetrics, runLoad } from '@keepalive-lab/client';
 import { computeMetrics, joinRecords, type ExpectationResult } from '@keepalive-lab/scenarios';
-import { errorList, painter, renderChecks, renderLoadSummary, renderPortTable } from '@keepalive-lab/report';
+import { WIDE_HELP, errorList, painter, renderChecks, renderLoadSummary, renderPortTable, terminalWidth } from '@keepalive-lab/report';
 import { progressLine } from '../progress.js';
 import type { CommandContext } from '../context.js';
 import type { SetExitCode } from './index.js';
@@ -55,6 +55,7 @@ export function loadCommand(ctx: CommandContext, setExitCode: SetExitCode): Comm
     )
     .option('--json', 'print one document { target, args, requests, metrics, expectations } and nothing else')
     .option('--quiet', 'print only the thresholds verdict (nothing without --expect), and errors')
+    .option('--wide', WIDE_HELP)
     .action(async (url: string, flags: LoadFlags, cmd: Command) => {
       const plan = await loadPlan(url, flags, (name) => cmd.getOptionValueSource(name) === 'cli', ctx.cwd);
       const expect = flags.expect.map(parseExpect);
@@ -78,7 +79,7 @@ export function loadCommand(ctx: CommandContext, setExitCode: SetExitCode): Comm
       } else if (flags.quiet) {
         if (checks) ctx.stdout.write(`${[...failed.map(thresholdLine), verdict(checks, c)].join('\n')}\n`);
       } else {
-        const p = painter({ color: c.level > 0, width: ctx.stdout.columns ?? 100 });
+        const p = painter({ color: c.level > 0, width: terminalWidth(ctx.stdout, flags.wide) });
         ctx.stdout.write(`${renderPortTable(joined, p)}\n${renderLoadSummary(metrics, p)}`);
         if (checks) ctx.stdout.write(`${renderChecks(checks, p)}\n${verdict(checks, c)}\n`);
       }
