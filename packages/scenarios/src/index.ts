@@ -61,7 +61,7 @@ export {
 } from './matrix.js';
 export { whyUnobservable } from './observability.js';
 export { hopNames, type PeerRecord } from './topology.js';
-export { METRICS, METRIC_NAMES, isKnownMetric, type MetricEntry } from './metric-catalogue.js';
+export { METRICS, METRIC_NAMES, isKnownMetric, metricPattern, type MetricEntry } from './metric-catalogue.js';
 export { kindsTable, metricsTable, withGeneratedSections } from './reference-tables.js';
 export { idleChain, type IdleHop, type IdleLink } from './idle-chain.js';
 export { raceDrops, raceMetrics, type RaceDrop } from './race.js';

@@ -132,7 +132,11 @@ export const METRICS: readonly MetricEntry[] = [
   },
 ];
 
-const PATTERNS = METRICS.map((m) => new RegExp(`^${m.name.replace(/\./g, '\\.').replace(/<[A-Za-z]+>/g, '[A-Za-z0-9_-]+')}$`));
+/** A catalogue name as a pattern: `errors.<CODE>` matches `errors.HTTP_502`; dots are literal. */
+export const metricPattern = (name: string): RegExp =>
+  new RegExp(`^${name.replace(/\./g, '\\.').replace(/<[A-Za-z]+>/g, '[A-Za-z0-9_-]+')}$`);
+
+const PATTERNS = METRICS.map((m) => metricPattern(m.name));
 
 /** Whether `name` is a metric of the catalogue (a `variant:` prefix is allowed, as `lab compare` writes them). */
 export function isKnownMetric(name: string): boolean {

@@ -1,4 +1,5 @@
 import type { ZodTypeAny } from 'zod';
+import { LOAD_METRICS } from '@keepalive-lab/client';
 import { PROXY_COMPONENTS } from '@keepalive-lab/proxies';
 import { METRICS } from './metric-catalogue.js';
 import { TOPOLOGIES, topologyCell } from './reference/metric-topologies.js';
@@ -41,12 +42,23 @@ export function metricsTable(): string {
   return [head, `| --- | --- | --- |${' --- |'.repeat(TOPOLOGIES.length)}`, ...rows].join('\n');
 }
 
+/** What `lab load` adds to a run's metrics (its summary, `--json` and `--expect`): the client's figures only. */
+export function loadMetricsTable(): string {
+  return ['| metric | what it counts |', '| --- | --- |', ...LOAD_METRICS.map((m) => `| \`${m.name}\` | ${esc(m.meaning)} |`)].join('\n');
+}
+
 /**
  * The page with each generated section replaced between `<!-- generated:NAME -->` and `<!-- /generated -->`:
  * this package's (fields, kinds, metrics) and any `more` a caller makes (the commands); a section no one makes is left as it is.
  */
 export function withGeneratedSections(page: string, more: Record<string, string> = {}): string {
-  const sections: Record<string, string> = { fields: scenarioFieldsTable(), kinds: kindsTable(), metrics: metricsTable(), ...more };
+  const sections: Record<string, string> = {
+    fields: scenarioFieldsTable(),
+    kinds: kindsTable(),
+    metrics: metricsTable(),
+    loadmetrics: loadMetricsTable(),
+    ...more,
+  };
   return page.replace(
     /(<!-- generated:([a-z]+) -->)[\s\S]*?(<!-- \/generated -->)/g,
     (whole, open: string, name: string, close: string) => {

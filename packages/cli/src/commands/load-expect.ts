@@ -2,6 +2,7 @@ import { LabError } from '@keepalive-lab/core';
 import { LOAD_METRICS } from '@keepalive-lab/client';
 import {
   METRICS,
+  metricPattern,
   checkExpectations,
   closest,
   resolveExpected,
@@ -26,9 +27,7 @@ const SHAPE = /^([^<>=!\s]+)\s*(<=|>=|==|=|!=|<|>)\s*(.*)$/;
 
 /** Beside the client's own metrics: the run's length, and what the origin stamps on its answers (x-lab-origin-*). */
 const ALSO_MEASURED = new Set(['duration', 'origin.distinctPorts', 'origin.maxRequestsPerConnection']);
-/** `errors.<CODE>` → a pattern, as the catalogue matches its names. */
-const patternOf = (name: string): RegExp => new RegExp(`^${name.replace(/\./g, '\\.').replace(/<[A-Za-z]+>/g, '[A-Za-z0-9_-]+')}$`);
-const CATALOGUE = [...METRICS, ...LOAD_METRICS].map((m) => ({ ...m, pattern: patternOf(m.name) }));
+const CATALOGUE = [...METRICS, ...LOAD_METRICS].map((m) => ({ ...m, pattern: metricPattern(m.name) }));
 const MEASURED = CATALOGUE.filter((m) => m.from === 'client' || ALSO_MEASURED.has(m.name)).map((m) => m.name);
 
 const usage = (expected: string, found: string): LabError =>
