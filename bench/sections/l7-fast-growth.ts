@@ -83,7 +83,8 @@ export async function l7FastGrowthSection(): Promise<SectionResult> {
       lines: [
         `RSS MB after warm-up, then every ${(REQUESTS / STEPS).toLocaleString('en-US')}: ${samples.map((s) => mb(s.rss)).join(' → ')}`,
         `heap used MB, the same points: ${samples.map((s) => mb(s.heapUsed)).join(' → ')} (of ${mb(samples[0]?.heapTotal ?? 0)} MB reserved)`,
-        `${REQUESTS.toLocaleString('en-US')} requests in ${seconds.toFixed(1)} s (${Math.round(REQUESTS / seconds).toLocaleString('en-US')} req/s, forced GCs included)`,
+        `${REQUESTS.toLocaleString('en-US')} requests in ${seconds.toFixed(1)} s ` +
+          `(${Math.round(REQUESTS / seconds).toLocaleString('en-US')} req/s, forced GCs included)`,
       ],
     };
   } finally {

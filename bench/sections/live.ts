@@ -171,10 +171,13 @@ export async function liveSection(): Promise<SectionResult> {
   const shown = (label: string, value: number) => ({ label, value, op: '<=' as const, target: GOAL, unit: '%' as const, judged: false });
   return {
     title: 'live page: what --watch costs a run',
-    note: `${SCENARIO}, client.requests=${REQUESTS.toLocaleString('en-US')}, in-process as \`lab run --json\` runs it; ${ROUNDS} alternating rounds; rows: the best round`,
+    note:
+      `${SCENARIO}, client.requests=${REQUESTS.toLocaleString('en-US')}, in-process as \`lab run --json\` runs it; ` +
+      `${ROUNDS} alternating rounds; rows: the best round`,
     rows: [row(WITHOUT, without), row(WITH, withPage)],
     lines: [
-      `the page's own work inside the run (its model applying each event and preparing each message, timed): ${perRequest.toFixed(2)} µs per request, median of ${ROUNDS}`,
+      `the page's own work inside the run (its model applying each event and preparing each message, timed): ` +
+        `${perRequest.toFixed(2)} µs per request, median of ${ROUNDS}`,
       `duration without the page: best ${Math.round(b0)} ms, median ${Math.round(m0)} ms (rounds: ${fmt(without)})`,
       `duration with a page connected: best ${Math.round(b1)} ms, median ${Math.round(m1)} ms (rounds: ${fmt(withPage)})`,
       `CPU of the lab's process per command: median ${Math.round(c0)} ms without, ${Math.round(c1)} ms with the page`,

@@ -22,7 +22,8 @@ export function comparisonSection(cmp: Comparison): string {
         return `<tr class="${cls}"><td>${m.differs && m.key ? '◆' : ''}</td><td>${breakable(m.metric)}</td>${g.map((i) => cell(m, m.values[i])).join('')}</tr>`;
       })
       .join('');
-    return `<table class="metrics compare">${groupCaption(g, n, 'results')}<thead><tr><th></th><th>metric</th>${head}</tr></thead><tbody>${rows}</tbody></table>`;
+    const caption = groupCaption(g, n, 'results');
+    return `<table class="metrics compare">${caption}<thead><tr><th></th><th>metric</th>${head}</tr></thead><tbody>${rows}</tbody></table>`;
   });
   const distinct = cmp.chains
     .map(
@@ -52,8 +53,11 @@ export function comparisonSection(cmp: Comparison): string {
   return `<section class="comparison" id="comparison">
 <h2>Comparison</h2>
 <div class="grid">
-<div class="panel"><h3>Distinct ports per hop</h3><table class="metrics distinct"><thead><tr><th>result</th><th>client</th><th>upstream</th><th>origin</th><th>requests</th></tr></thead><tbody>${distinct}</tbody></table></div>
-<div class="panel"><h3>Distinct ports per hop, drawn</h3><div class="chart-box" style="height:240px"><canvas data-chart="compare-ports" role="img" aria-label="distinct ports per hop"></canvas></div></div>
+<div class="panel"><h3>Distinct ports per hop</h3>
+<table class="metrics distinct"><thead><tr><th>result</th><th>client</th><th>upstream</th><th>origin</th><th>requests</th></tr></thead>
+<tbody>${distinct}</tbody></table></div>
+<div class="panel"><h3>Distinct ports per hop, drawn</h3>
+<div class="chart-box" style="height:240px"><canvas data-chart="compare-ports" role="img" aria-label="distinct ports per hop"></canvas></div></div>
 <div class="panel wide"><h3>Metrics side by side <span class="dim">(◆ differs enough to matter)</span></h3>${metricTables.join('\n')}</div>
 <div class="panel wide"><h3>Port chains, request by request (${hops})${rowsShown < longest ? ` <span class="dim">first ${rowsShown}</span>` : ''}</h3>
 ${chainTables.join('\n')}</div>
