@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
 import { fakeContext } from './fake-context.js';
+import { STORY_ORDER } from '@keepalive-lab/scenarios';
 
 let dir: string;
 beforeAll(async () => {
@@ -129,20 +130,12 @@ describe('lab run', () => {
 });
 
 describe('lab list and explain', () => {
-  it('lists every shipped scenario with its title', async () => {
+  it('lists every shipped scenario with its title, in the story order', async () => {
     const r = await lab(['list']);
     expect(r.code).toBe(0);
-    for (const name of [
-      'close-direct',
-      'keepalive-direct',
-      'close-l4',
-      'keepalive-l4',
-      'keepalive-pipe-l4',
-      'pool-head-of-line',
-      'keepalive-modern-node',
-    ]) {
-      expect(r.out).toContain(name);
-    }
+    const listed = r.out.split('\n').flatMap((line) => /^(\S+)\s{2,}\S/.exec(line)?.[1] ?? []);
+    expect(listed).toEqual([...STORY_ORDER]);
+    expect(r.out).toContain("The blog's L4 forwarder stalls keep-alive clients");
   });
 
   it('explains a scenario without running it', async () => {
