@@ -38,6 +38,23 @@ describe.each(ENGINES)('%s abusive and unusual clients', (kind) => {
     void proxy;
   });
 
+  test('the next head on a kept-alive connection has its own deadline: trickled, it gets 408', async ({ lab }) => {
+    const origin = await lab.origin();
+    const proxy = await lab.proxy([origin], { headerTimeout: 200, poolIdleTimeout: 10_000 });
+    const c = await lab.client(proxy);
+    c.write(get('first'));
+    expect((await c.response()).status).toBe(200);
+    // Idle past headerTimeout first: the idle time is not the next head's.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(c.ended).toBe(false);
+    c.write('GET /second HTTP/1.1\r\nHost: lab\r\n');
+    await c.waitClosed();
+    expect((await c.response()).status).toBe(408);
+    expect(lab.events('reject')).toEqual([expect.objectContaining({ status: 408, why: 'ERR_HTTP_REQUEST_TIMEOUT' })]);
+    expect(origin.requests).toHaveLength(1);
+    void proxy;
+  });
+
   test('an oversized head gets 431 and is closed, nothing upstream', async ({ lab }) => {
     const origin = await lab.origin();
     const proxy = await lab.proxy([origin], { maxHeaderSize: 4096 });

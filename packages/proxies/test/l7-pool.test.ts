@@ -1,4 +1,4 @@
-import { describe, expect } from 'vitest';
+import { describe, expect, vi } from 'vitest';
 import { ok } from './helpers/l7-fake-origin.js';
 import { ENGINES, get, l7Test as test } from './helpers/l7-fixture.js';
 
@@ -110,9 +110,79 @@ describe.each(ENGINES)('%s upstream pool', (kind) => {
     for (const r of origin.requests) r.conn.socket.write(ok());
     await Promise.all(clients.map((c) => c.response()));
     await origin.waitForClosed(2);
-    const closes = lab.events('upstream-close');
-    expect(closes.map((e) => e.reason)).toEqual(['pool-full', 'pool-full']);
+    await vi.waitFor(() => expect(lab.events('upstream-close')).toHaveLength(2));
+    expect(lab.events('upstream-close').map((e) => e.reason)).toEqual(['pool-full', 'pool-full']);
     expect(proxy.stats()).toMatchObject({ openUpstreamSockets: 1, idleUpstreamSockets: 1 });
+  });
+
+  test('a load above maxIdleSockets does not churn connections: a burst of freed sockets is taken back, not reopened', async ({ lab }) => {
+    const origin = await lab.origin(() => ({ silent: true }));
+    const proxy = await lab.proxy([origin], { maxSockets: 8, maxIdleSockets: 2, upstreamTimeout: 5000 });
+    const clients = await Promise.all(Array.from({ length: 8 }, () => lab.client(proxy)));
+    const rounds = 20;
+    for (let round = 0; round < rounds; round++) {
+      clients.forEach((c, i) => {
+        c.write(get(`r${round}-${i}`));
+      });
+      await origin.waitForRequests(8 * (round + 1));
+      // All eight answered at once: eight sockets freed together, six beyond the cap, until the next round takes them.
+      for (const r of origin.requests.slice(8 * round)) r.conn.socket.write(ok());
+      for (const c of clients) expect((await c.response()).status).toBe(200);
+    }
+    // Closing the surplus as each burst frees it (nginx) would open six new connections a round.
+    expect(origin.conns.length).toBeLessThanOrEqual(16);
+    expect(proxy.stats().upstreamReuses).toBeGreaterThanOrEqual(8 * rounds - 16);
+  });
+
+  test('beyond maxIdleSockets the least recently used idle socket is closed (pool-full), as nginx does', async ({ lab }) => {
+    const origin = await lab.origin(() => ({ silent: true }));
+    const proxy = await lab.proxy([origin], { maxSockets: 2, maxIdleSockets: 1, upstreamTimeout: 5000 });
+    const [a, b] = await Promise.all([lab.client(proxy), lab.client(proxy)]);
+    a?.write(get('older'));
+    b?.write(get('newer'));
+    await origin.waitForRequests(2);
+    const older = origin.requests.find((r) => r.fields.some(([n, v]) => n === 'x-lab-request-id' && v === 'older'));
+    const newer = origin.requests.find((r) => r.fields.some(([n, v]) => n === 'x-lab-request-id' && v === 'newer'));
+    older?.conn.socket.write(ok('1'));
+    await a?.response();
+    newer?.conn.socket.write(ok('2'));
+    await b?.response();
+    const close = await lab.waitEvent('upstream-close');
+    expect(close.reason).toBe('pool-full');
+    expect(close.localPort).toBe(older?.conn.remotePort);
+    await origin.waitForClosed(1);
+    expect(newer?.conn.closed).toBe(false);
+    expect(proxy.stats()).toMatchObject({ openUpstreamSockets: 1, idleUpstreamSockets: 1 });
+  });
+
+  test('a pooled socket idle longer than upstreamTimeout is still reused, and still times out a silent origin', async ({ lab }) => {
+    const origin = await lab.origin((r) => (r.target === '/hang' ? { silent: true } : ok(`nth=${r.nth}`)));
+    const proxy = await lab.proxy([origin], { upstreamTimeout: 100, poolIdleTimeout: 10_000 });
+    const c = await lab.client(proxy);
+    c.write(get('t1'));
+    expect((await c.response()).body).toBe('nth=1');
+    // Idle three times upstreamTimeout: the silence of an idle socket is not the origin's.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    c.write(get('t2'));
+    expect((await c.response()).body).toBe('nth=2');
+    c.write(get('t3', '/hang'));
+    expect((await c.response({ within: 5000 })).status).toBe(504);
+    expect(lab.events('forward').map((f) => f.reused)).toEqual([false, true, true]);
+    expect((await lab.waitEvent('upstream-close')).reason).toBe('upstream-timeout');
+  });
+
+  test('bytes an origin sends on an idle pooled socket drop it (reason error); the next request opens a new one', async ({ lab }) => {
+    const origin = await lab.origin();
+    const proxy = await lab.proxy([origin], { poolIdleTimeout: 10_000 });
+    const c = await lab.client(proxy);
+    c.write(get('b1'));
+    expect((await c.response()).body).toBe('conn=1 nth=1');
+    // A late 408 on the idle socket: it answers no request of ours.
+    origin.conns[0]?.socket.write('HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n');
+    expect((await lab.waitEvent('upstream-close')).reason).toBe('error');
+    c.write(get('b2'));
+    expect((await c.response()).body).toBe('conn=2 nth=1');
+    expect(proxy.stats()).toMatchObject({ upstreamConnections: 2, upstreamReuses: 0 });
   });
 
   test('an idle pooled socket is closed after poolIdleTimeout, reason pool-idle-timeout', async ({ lab }) => {

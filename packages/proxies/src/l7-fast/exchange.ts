@@ -3,11 +3,16 @@ import type { ProxyStatus } from '../l7-kit/errors-responses.js';
 import { AnswerStream } from './answer-stream.js';
 import { clientResponseHeaders, interimResponse } from '../l7-kit/hop-by-hop.js';
 import { afterFailedAttempt } from '../l7-kit/retry.js';
-import type { PoolRequest, UpstreamConn } from '../l7-kit/upstream-pool.js';
+import type { PoolRequest, PoolRequestOptions, UpstreamConn } from '../l7-kit/upstream-pool.js';
 import type { FastClient } from './client-conn.js';
 import type { FastContext } from './context.js';
 import { chunkSize, clientFraming, CRLF, LAST_CHUNK, responseHead, type BodyFraming } from './heads.js';
+import { pauseReading, resumeReading } from './llhttp.js';
 import type { LinkOwner, UpstreamLink } from './upstream-link.js';
+
+/** A retry insists on a new connection (retry.ts); made once, not per request. */
+const FRESH: PoolRequestOptions = { labFresh: true };
+const ANY: PoolRequestOptions = { labFresh: false };
 
 /**
  * One client request and its attempts upstream: the l7 Exchange's duties
@@ -87,17 +92,17 @@ export class FastExchange extends AnswerStream implements PoolRequest, LinkOwner
     this.#forwarded = false;
     this.#conn = null;
     this.#link = null;
-    this.ctx.targets[this.target]?.pool.addRequest(this, { labFresh: this.attempt > 1 });
+    this.ctx.targets[this.target]?.pool.addRequest(this, this.attempt > 1 ? FRESH : ANY);
   }
 
   /** The pool hands a socket (synchronously, idle or connecting). */
   onSocket(socket: Socket): void {
     const ctx = this.ctx;
-    const link = ctx.link(socket);
-    this.#link = link;
-    link.owner = this;
     const conn = ctx.targets[this.target]?.pool.conn(socket) ?? null;
     this.#conn = conn;
+    const link = ctx.link(socket, conn);
+    this.#link = link;
+    link.attach(this);
     const body = this.#pendingBody;
     if (body === null) {
       socket.write(this.head, 'latin1');
@@ -208,21 +213,21 @@ export class FastExchange extends AnswerStream implements PoolRequest, LinkOwner
     if (link === null) return;
     if (this.#upPaused) {
       this.#upPaused = false;
-      link.socket.resume();
+      resumeReading(link.socket);
     }
     this.client.resumeFor(this);
     const pool = this.ctx.targets[this.target]?.pool;
     if (poisoned) pool?.markReason(link.socket, 'error');
     // The origin answered before the body was all sent: the rest would be read as a request.
     else if (!this.#requestDone) pool?.markReason(link.socket, 'connection-close');
-    if (conn !== null) link.socket.emit('free');
+    if (conn !== null && pool !== undefined) pool.release(link.socket);
     else link.socket.destroy();
   }
 
   onUpstreamFail(code: string): void {
     if (this.settled) return;
     const link = this.#link;
-    if (link !== null) link.owner = null;
+    if (link !== null) link.detach();
     this.onUpstreamConnect();
     if (link !== null) this.ctx.targets[this.target]?.pool.noteFailure(link.socket, code);
     link?.socket.destroy();
@@ -279,7 +284,7 @@ export class FastExchange extends AnswerStream implements PoolRequest, LinkOwner
     const link = this.#link;
     this.#link = null;
     if (link === null) return;
-    link.owner = null;
+    link.detach();
     this.ctx.targets[this.target]?.pool.markReason(link.socket, 'client-closed');
     link.socket.destroy();
   }
@@ -299,12 +304,13 @@ export class FastExchange extends AnswerStream implements PoolRequest, LinkOwner
     const link = this.#link;
     if (link === null || this.#upPaused) return;
     this.#upPaused = true;
-    link.socket.pause();
+    pauseReading(link.socket);
   }
 
   resumeUpstream(): void {
     if (!this.#upPaused) return;
     this.#upPaused = false;
-    this.#link?.socket.resume();
+    const link = this.#link;
+    if (link !== null) resumeReading(link.socket);
   }
 }

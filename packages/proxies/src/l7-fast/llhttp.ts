@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
 import { LabError } from '@keepalive-lab/core';
 
 /**
@@ -19,6 +20,12 @@ import { LabError } from '@keepalive-lab/core';
  *   `undefined` and the caller keeps what kOnHeaders gave).
  * - headers-complete returns 0, or 1 to say "no body follows" (a response
  *   to HEAD).
+ * - `consume(handle)` (what node's http server does with its sockets) puts
+ *   the parser between the socket's libuv stream and JS: each read is
+ *   parsed in C++ without becoming a Buffer, a stream push and a 'data'
+ *   event, and ends with kOnExecute(bytes parsed | Error). EOF and read
+ *   errors still reach the socket ('end', 'error'); pausing is the handle's
+ *   readStop/readStart (node's onSocketPause/onSocketResume).
  */
 
 export interface HttpParser {
@@ -28,8 +35,25 @@ export interface HttpParser {
   free(): void;
   close(): void;
   remove(): void;
+  consume(handle: StreamHandle): void;
+  unconsume(): void;
+  /** The head of the message under way is whole (true between messages too). */
+  headersCompleted(): boolean;
+  /** ms since the message under way began (its first byte); meaningful only while its head is not whole. */
+  duration(): number;
   [slot: number]: unknown;
 }
+
+/** The libuv stream under a net.Socket (`socket._handle`), as far as this file uses it. */
+interface StreamHandle {
+  isStreamBase?: boolean;
+  _consumed?: boolean;
+  reading?: boolean;
+  readStart(): number;
+  readStop(): number;
+}
+
+const handleOf = (socket: Socket): StreamHandle | null => (socket as unknown as { _handle: StreamHandle | null })._handle;
 
 export interface ParseError extends Error {
   code: string;
@@ -45,6 +69,7 @@ interface HttpParserClass {
   readonly kOnHeadersComplete: number;
   readonly kOnBody: number;
   readonly kOnMessageComplete: number;
+  readonly kOnExecute: number;
   readonly kLenientNone: number;
 }
 
@@ -84,12 +109,12 @@ function load(): { HTTPParser: HttpParserClass; methods: readonly string[] } {
   const m = mod as { HTTPParser?: unknown; methods?: unknown };
   if (typeof m.HTTPParser !== 'function') throw fault('HTTPParser is not a constructor');
   const P = m.HTTPParser as unknown as Record<string, unknown> & { prototype?: Record<string, unknown> };
-  const slots = ['kOnMessageBegin', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete'];
+  const slots = ['kOnMessageBegin', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kOnExecute'];
   const numbers = [...slots, 'REQUEST', 'RESPONSE', 'kLenientNone'];
   for (const k of numbers) if (!Number.isInteger(P[k])) throw fault(`HTTPParser.${k} is not an integer`);
   if (P.kLenientNone !== 0) throw fault('kLenientNone is not 0');
   if (new Set(slots.map((k) => P[k])).size !== slots.length) throw fault('callback slots collide');
-  for (const k of ['initialize', 'execute', 'finish', 'free', 'close', 'remove']) {
+  for (const k of ['initialize', 'execute', 'finish', 'free', 'close', 'remove', 'consume', 'unconsume', 'headersCompleted', 'duration']) {
     if (typeof P.prototype?.[k] !== 'function') throw fault(`HTTPParser.prototype.${k} is missing`);
   }
   if (!Array.isArray(m.methods) || m.methods[1] !== 'GET' || m.methods.indexOf('POST') < 0) throw fault('methods table changed');
@@ -108,6 +133,49 @@ export function strictParser(kind: 'request' | 'response', maxHeaderSize: number
   return p;
 }
 
+/**
+ * Feeds the socket's reads to the parser in C++ (see the top of this file);
+ * the socket must have its handle (accepted, or connect() called). Returns
+ * false, leaving the socket to 'data', when the handle cannot be consumed.
+ */
+export function consumeSocket(parser: HttpParser, socket: Socket): boolean {
+  const h = handleOf(socket);
+  if (h === null || h.isStreamBase !== true || h._consumed === true) return false;
+  h._consumed = true;
+  parser.consume(h);
+  return true;
+}
+
+/** Undoes consumeSocket: the socket's reads go to 'data' again. */
+export function releaseSocket(parser: HttpParser, socket: Socket): void {
+  parser.unconsume();
+  const h = handleOf(socket);
+  if (h !== null) h._consumed = false;
+}
+
+/** Stops reading: a consumed socket at its handle (socket.pause() would not stop it: nothing is pushed to hold back). */
+export function pauseReading(socket: Socket): void {
+  const h = handleOf(socket);
+  if (h?._consumed !== true) {
+    socket.pause();
+    return;
+  }
+  if (h.reading !== true) return;
+  h.reading = false;
+  h.readStop();
+}
+
+export function resumeReading(socket: Socket): void {
+  const h = handleOf(socket);
+  if (h?._consumed !== true) {
+    socket.resume();
+    return;
+  }
+  if (h.reading !== false || socket.destroyed) return;
+  h.reading = true;
+  h.readStart();
+}
+
 /** Self-check at load: a strict parser must refuse what the framing tests rely on it refusing. */
 function selfCheck(): void {
   const p = strictParser('request', 1024);
@@ -121,5 +189,14 @@ function selfCheck(): void {
   if (!(r instanceof Error) || typeof (r as ParseError).code !== 'string' || !(r as ParseError).code.startsWith('HPE_') || heads !== 0) {
     throw fault('a strict parser accepted Content-Length with Transfer-Encoding, or errors lost their HPE_ code');
   }
+  // The head deadline (client-conn.ts) reads these: a head under way, then whole.
+  const q = strictParser('request', 1024);
+  q[HTTPParser.kOnHeadersComplete] = () => 0;
+  q.execute(Buffer.from('GET / HTTP/1.1\r\nHost: a\r\n', 'latin1'));
+  const partial = !q.headersCompleted() && q.duration() >= 0 && q.duration() < 60_000;
+  q.execute(Buffer.from('\r\n', 'latin1'));
+  const whole = q.headersCompleted();
+  q.free();
+  if (!partial || !whole) throw fault('headersCompleted()/duration() do not say whether, and since when, a head is under way');
 }
 selfCheck();

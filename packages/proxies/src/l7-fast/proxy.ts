@@ -1,6 +1,7 @@
 import { createServer, type Socket } from 'node:net';
 import { L7Base } from '../l7-kit/l7-base.js';
 import type { ResolvedL7Options } from '../l7-kit/options.js';
+import type { UpstreamConn } from '../l7-kit/upstream-pool.js';
 import { FastClient } from './client-conn.js';
 import type { FastContext } from './context.js';
 import { Answers } from './heads.js';
@@ -21,12 +22,15 @@ export class L7FastProxy extends L7Base<FastClient> implements FastContext {
   constructor(options: ResolvedL7Options) {
     // allowHalfOpen: a client's FIN is handled by FastClient (abandon what is in flight, then end), not by net.
     const server = createServer({ allowHalfOpen: true, noDelay: true });
-    super(server, options);
+    super(server, options, { engineReadsIdle: true });
     this.answers = new Answers(options.clientKeepAliveTimeout);
     server.on('connection', this.#onConnection);
-    // Head deadlines are checked on an interval, as node's connectionsCheckingInterval does: no timer per request.
-    const every = Math.max(10, Math.min(1000, Math.floor(options.headerTimeout / 4)));
-    this.#sweep = setInterval(this.#checkHeads, every);
+    // Deadlines are checked on an interval, as node's connectionsCheckingInterval does for heads: no timer per request.
+    // A deadline is met up to `every` late (at most 1 s, a quarter of the shortest), never early.
+    const idle = options.clientKeepAliveTimeout > 0 ? options.clientKeepAliveTimeout + 1000 : 0;
+    const deadlines = [options.headerTimeout, options.clientTimeout, idle].filter((ms) => ms > 0);
+    const every = Math.max(10, Math.min(1000, Math.floor(Math.min(...deadlines) / 4)));
+    this.#sweep = setInterval(this.#checkDeadlines, every);
     this.#sweep.unref();
   }
 
@@ -40,10 +44,10 @@ export class L7FastProxy extends L7Base<FastClient> implements FastContext {
     this.clients.get(socket)?.endWhenIdle();
   }
 
-  link(socket: Socket): UpstreamLink {
+  link(socket: Socket, conn: UpstreamConn | null): UpstreamLink {
     let l = this.#links.get(socket);
     if (l === undefined) {
-      l = new UpstreamLink(socket, this.options.maxHeaderSize);
+      l = new UpstreamLink(socket, this.options.maxHeaderSize, conn?.onIdleData ?? (() => socket.destroy()));
       this.#links.set(socket, l);
       socket.once('close', () => this.#links.delete(socket));
     }
@@ -54,11 +58,8 @@ export class L7FastProxy extends L7Base<FastClient> implements FastContext {
     this.accept(socket, (id) => new FastClient(this, id, socket));
   };
 
-  readonly #checkHeads = (): void => {
+  readonly #checkDeadlines = (): void => {
     const now = Date.now();
-    const limit = this.options.headerTimeout;
-    for (const c of this.clients.values()) {
-      if (c.headStart > 0 && now - c.headStart >= limit) c.headTimedOut();
-    }
+    for (const c of this.clients.values()) c.checkDeadlines(now);
   };
 }

@@ -1,6 +1,10 @@
 import type { Socket } from 'node:net';
 import { UNASKED_SWITCH } from '../l7-kit/hop-by-hop.js';
-import { HTTPParser, strictParser, type HttpParser, type OnHeadersComplete, type ParseError } from './llhttp.js';
+import { consumeSocket, HTTPParser, strictParser, type HttpParser, type OnHeadersComplete, type ParseError } from './llhttp.js';
+
+/** The UpstreamLink a socket or parser belongs to. */
+const kLink = Symbol('UpstreamLink');
+type Owned = { [kLink]: UpstreamLink };
 
 /** What a link tells the exchange it currently carries. */
 export interface LinkOwner {
@@ -32,11 +36,15 @@ export interface LinkOwner {
  * exchange gets their head (onResponseHead, to forward or drop), and their
  * end completes nothing; the final response follows on the same exchange.
  * A 101 poisons the socket: we never ask for an upgrade (UNASKED_SWITCH).
+ *
+ * The parser reads the socket in C++ (llhttp.ts, consumeSocket), so it also
+ * sees what arrives while the socket is idle in the pool: those bytes are
+ * reported to the pool (`onIdleBytes`), which drops the socket.
  */
 export class UpstreamLink {
   readonly socket: Socket;
   readonly #parser: HttpParser;
-  owner: LinkOwner | null = null;
+  #owner: LinkOwner | null = null;
   /** Set by onResponseComplete inside execute; acted on after it. */
   #completed: LinkOwner | null = null;
   #poisoned = false;
@@ -46,69 +54,144 @@ export class UpstreamLink {
   #interim = false;
   /** Response fields that came early through kOnHeaders (more than 32). */
   #fields: string[] | null = null;
+  readonly #consumed: boolean;
+  readonly #onIdleBytes: () => void;
 
-  constructor(socket: Socket, maxHeaderSize: number) {
+  constructor(socket: Socket, maxHeaderSize: number, onIdleBytes: () => void) {
     this.socket = socket;
+    this.#onIdleBytes = onIdleBytes;
     const p = strictParser('response', maxHeaderSize);
     this.#parser = p;
-    p[HTTPParser.kOnMessageBegin] = (): void => {
-      if (this.owner === null || this.#completed !== null) this.#poisoned = true;
-    };
-    p[HTTPParser.kOnHeaders] = (fields: string[]): void => {
-      if (this.#fields === null) this.#fields = fields;
-      else for (const f of fields) this.#fields.push(f);
-    };
-    p[HTTPParser.kOnHeadersComplete] = ((major, minor, fields, method, url, status, message, upgrade, keepAlive) => {
-      const owner = this.owner;
-      if (owner === null || this.#poisoned) return 0;
-      let all = fields;
-      if (all === undefined) {
-        all = this.#fields ?? [];
-        this.#fields = null;
-      }
-      if (status === 101) {
-        this.#poisoned = true;
-        this.#poisonCode = UNASKED_SWITCH;
-        return 0;
-      }
-      this.#interim = status !== undefined && status >= 100 && status < 200;
-      return owner.onResponseHead(major, minor, all, method, url, status, message, upgrade, keepAlive);
-    }) satisfies OnHeadersComplete;
-    p[HTTPParser.kOnBody] = (chunk: Buffer): void => {
-      if (this.#completed === null && !this.#poisoned) this.owner?.onResponseBody(chunk);
-    };
-    p[HTTPParser.kOnMessageComplete] = (): void => {
-      const owner = this.owner;
-      if (owner === null || this.#completed !== null || this.#poisoned) return;
-      if (this.#interim) {
-        this.#interim = false;
-        return;
-      }
-      this.#completed = owner;
-      owner.onResponseComplete();
-    };
-    socket.on('data', this.#onData);
-    socket.on('end', this.#onEnd);
-    socket.on('error', this.#onError);
-    socket.on('close', this.#onClose);
-    socket.on('drain', this.#onDrain);
-    socket.on('connect', this.#onConnect);
+    // Shared callbacks, as FastClient's (client-conn.ts says why): each finds its link through kLink.
+    (p as unknown as Owned)[kLink] = this;
+    (socket as unknown as Owned)[kLink] = this;
+    // Armed only while a message start would be out of place (#guardStarts): llhttp skips an empty slot.
+    p[HTTPParser.kOnMessageBegin] = UpstreamLink.#onMessageBegin;
+    p[HTTPParser.kOnHeaders] = UpstreamLink.#onHeaders;
+    p[HTTPParser.kOnHeadersComplete] = UpstreamLink.#onHeadersComplete;
+    p[HTTPParser.kOnBody] = UpstreamLink.#onBody;
+    p[HTTPParser.kOnMessageComplete] = UpstreamLink.#onMessageComplete;
+    p[HTTPParser.kOnExecute] = UpstreamLink.#onExecute;
+    // 'data' only if the handle cannot be consumed; the listener keeps the socket flowing, so 'end' is emitted.
+    this.#consumed = consumeSocket(p, socket);
+    socket.on('data', UpstreamLink.#onData);
+    socket.on('end', UpstreamLink.#onEnd);
+    socket.on('error', UpstreamLink.#onError);
+    socket.on('close', UpstreamLink.#onClose);
+    socket.on('drain', UpstreamLink.#onDrain);
+    socket.on('connect', UpstreamLink.#onConnect);
   }
 
-  readonly #onData = (data: Buffer): void => {
-    const owner = this.owner;
-    // Idle: the pool's own idle-data listener drops the socket.
-    if (owner === null) return;
-    const r = this.#parser.execute(data);
-    this.#after(r instanceof Error ? (r as ParseError).code : null);
-  };
+  static #of(o: unknown): UpstreamLink {
+    return (o as Owned)[kLink];
+  }
+
+  /** The exchange this socket carries now. */
+  get owner(): LinkOwner | null {
+    return this.#owner;
+  }
+
+  /** An exchange takes the socket: a response may start now. */
+  attach(owner: LinkOwner): void {
+    this.#owner = owner;
+    this.#parser[HTTPParser.kOnMessageBegin] = undefined;
+  }
+
+  /** Nothing waits for a response: any message start poisons the socket. */
+  detach(): void {
+    this.#owner = null;
+    this.#guardStarts();
+  }
+
+  #guardStarts(): void {
+    this.#parser[HTTPParser.kOnMessageBegin] = UpstreamLink.#onMessageBegin;
+  }
+
+  static #onMessageBegin(this: HttpParser): void {
+    const l = UpstreamLink.#of(this);
+    if (l.owner === null || l.#completed !== null) l.#poisoned = true;
+  }
+
+  static #onHeaders(this: HttpParser, fields: string[]): void {
+    const l = UpstreamLink.#of(this);
+    if (l.#fields === null) l.#fields = fields;
+    else for (const f of fields) l.#fields.push(f);
+  }
+
+  static #onHeadersComplete(
+    this: HttpParser,
+    major: number,
+    minor: number,
+    fields: string[] | undefined,
+    method: number | undefined,
+    url: string | undefined,
+    status: number | undefined,
+    message: string | undefined,
+    upgrade: boolean,
+    keepAlive: boolean,
+  ): number {
+    const l = UpstreamLink.#of(this);
+    const owner = l.owner;
+    if (owner === null || l.#poisoned) return 0;
+    let all = fields;
+    if (all === undefined) {
+      all = l.#fields ?? [];
+      l.#fields = null;
+    }
+    if (status === 101) {
+      l.#poisoned = true;
+      l.#poisonCode = UNASKED_SWITCH;
+      return 0;
+    }
+    l.#interim = status !== undefined && status >= 100 && status < 200;
+    return owner.onResponseHead(major, minor, all, method, url, status, message, upgrade, keepAlive);
+  }
+
+  static #onBody(this: HttpParser, chunk: Buffer): void {
+    const l = UpstreamLink.#of(this);
+    if (l.#completed === null && !l.#poisoned) l.owner?.onResponseBody(chunk);
+  }
+
+  static #onMessageComplete(this: HttpParser): void {
+    const l = UpstreamLink.#of(this);
+    const owner = l.owner;
+    if (owner === null || l.#completed !== null || l.#poisoned) return;
+    if (l.#interim) {
+      l.#interim = false;
+      return;
+    }
+    l.#completed = owner;
+    l.#guardStarts();
+    owner.onResponseComplete();
+  }
+
+  /** A read of a socket that could not be consumed (llhttp.ts). */
+  static #onData(this: Socket, data: Buffer): void {
+    const l = UpstreamLink.#of(this);
+    if (l.owner === null) {
+      l.#onIdleBytes();
+      return;
+    }
+    const r = l.#parser.execute(data);
+    l.#after(r instanceof Error ? (r as ParseError).code : null);
+  }
+
+  /** A consumed socket's read, parsed: bytes while no exchange waits are reported to the pool. */
+  static #onExecute(this: HttpParser, r: number | ParseError): void {
+    const l = UpstreamLink.#of(this);
+    if (l.owner === null && l.#completed === null) {
+      l.#onIdleBytes();
+      return;
+    }
+    l.#after(r instanceof Error ? (r as ParseError).code : null);
+  }
 
   /** The one place an execute's outcome is acted on, outside llhttp's callbacks. */
   #after(error: string | null): void {
     const done = this.#completed;
     if (done !== null) {
       this.#completed = null;
-      this.owner = null;
+      this.#owner = null;
       done.releaseUpstream(this.#poisoned || error !== null);
     }
     const owner = this.owner;
@@ -119,31 +202,38 @@ export class UpstreamLink {
   }
 
   /** A FIN ends a response delimited by close; any other response is cut short. */
-  readonly #onEnd = (): void => {
-    if (this.owner === null) return;
-    const r = this.#parser.finish();
-    this.#after(r instanceof Error ? (r as ParseError).code : null);
-    this.owner?.onUpstreamFail('ECONNRESET');
-  };
+  static #onEnd(this: Socket): void {
+    const l = UpstreamLink.#of(this);
+    if (l.owner === null) return;
+    const r = l.#parser.finish();
+    l.#after(r instanceof Error ? (r as ParseError).code : null);
+    l.owner?.onUpstreamFail('ECONNRESET');
+  }
 
-  readonly #onError = (err: NodeJS.ErrnoException): void => {
-    this.owner?.onUpstreamFail(err.code ?? 'upstream-error');
-  };
+  static #onError(this: Socket, err: NodeJS.ErrnoException): void {
+    UpstreamLink.#of(this).owner?.onUpstreamFail(err.code ?? 'upstream-error');
+  }
 
-  readonly #onClose = (): void => {
+  static #onClose(this: Socket): void {
+    const l = UpstreamLink.#of(this);
     // node's client calls a close before any response "socket hang up", ECONNRESET.
-    this.owner?.onUpstreamFail('ECONNRESET');
-    this.owner = null;
-    const p = this.#parser;
+    l.owner?.onUpstreamFail('ECONNRESET');
+    l.detach();
+    const p = l.#parser;
+    if (l.#consumed) p.unconsume();
     // Not from inside one of its own callbacks (node's freeParser does the same).
-    setImmediate(() => p.close());
-  };
+    setImmediate(closeParser, p);
+  }
 
-  readonly #onDrain = (): void => {
-    this.owner?.onUpstreamDrain();
-  };
+  static #onDrain(this: Socket): void {
+    UpstreamLink.#of(this).owner?.onUpstreamDrain();
+  }
 
-  readonly #onConnect = (): void => {
-    this.owner?.onUpstreamConnect();
-  };
+  static #onConnect(this: Socket): void {
+    UpstreamLink.#of(this).owner?.onUpstreamConnect();
+  }
+}
+
+function closeParser(p: HttpParser): void {
+  p.close();
 }

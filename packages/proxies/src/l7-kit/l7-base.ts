@@ -83,7 +83,8 @@ export abstract class L7Base<C extends L7BaseClient> extends ServerBase implemen
   #retries = 0;
   #rejects = 0;
 
-  protected constructor(server: Server, options: ResolvedL7Options) {
+  /** `engineReadsIdle`: see PoolSettings; l7-fast's parsers read idle pooled sockets, node's client does not. */
+  protected constructor(server: Server, options: ResolvedL7Options, engine: { engineReadsIdle: boolean }) {
     super(server, { listen: options.listen, closeGraceMs: options.closeGraceMs });
     this.options = options;
     this.via = `1.1 ${options.name}`;
@@ -101,6 +102,7 @@ export abstract class L7Base<C extends L7BaseClient> extends ServerBase implemen
           keepAliveHint: options.keepAliveHint,
           keepAliveHintMargin: options.keepAliveHintMargin,
           upstreamTimeout: options.upstreamTimeout,
+          engineReadsIdle: engine.engineReadsIdle,
         },
         hooks(label),
       );
@@ -153,6 +155,8 @@ export abstract class L7Base<C extends L7BaseClient> extends ServerBase implemen
 
   recordForward(ex: ForwardedExchange, conn: UpstreamConn | null, reused: boolean): void {
     const r = this.recorder;
+    // One per request: not even built when nothing keeps or reads it (the bench's recorder).
+    if (!r.keep && !r.hasListeners) return;
     r.record({
       event: 'forward',
       source: 'proxy',

@@ -15,7 +15,7 @@ export interface L7ProxyOptions {
   recorder?: Recorder;
   /** Upstream sockets per target, busy and idle together. */
   maxSockets?: number;
-  /** Idle (pooled) sockets kept per target; a freed socket beyond this is closed ('pool-full'). */
+  /** Idle (pooled) sockets kept per target; beyond this the least recently used are closed ('pool-full'), after 100 ms (upstream-pool.ts). */
   maxIdleSockets?: number;
   /** ms a pooled socket may stay idle before the proxy closes it ('pool-idle-timeout'). */
   poolIdleTimeout?: number;

@@ -37,20 +37,26 @@
  *   chunked request body is re-chunked explicitly (node would otherwise send
  *   a GET body unframed).
  *
- * - Bodies are streamed both ways with pipe (backpressure, no buffering).
- *   Only bodiless requests are retried, so nothing is ever kept for replay.
+ * - Bodies are streamed both ways with backpressure, no buffering: the
+ *   request with pipe, the response by hand (exchange.ts: pipe's dozen
+ *   listeners per response were a visible cost). Only bodiless requests are
+ *   retried, so nothing is ever kept for replay.
  *
  * Throughput limits (for the bench): per request we pay node's server
- * parser + ServerResponse and node's client parser + ClientRequest, about
- * what http-proxy with a keep-alive agent pays, minus its per-header
- * setHeader calls and event plumbing; one event loop, so one core. Measured
- * on a busy 2-core box (autocannon -c 50, tiny responses, node origin): l7
- * 2836 req/s vs a plain node http+Agent proxy 2788 (1.02x); a noisy figure,
- * the bench decides. Expect it well below nginx (C, no per-request objects).
- * Idle client keep-alive connections: 5000 after one request each cost
- * +99 MB RSS (179 MB total, tsx included), about 20 KB each, mostly node's
- * socket and parser; a connection that never sends a request is closed
- * after headerTimeout (slowloris guard), so a holder must send one first.
+ * parser + ServerResponse and node's client parser + ClientRequest; one
+ * event loop, so one core. What the proxy adds is kept off that path: no
+ * closure per request (exchange.ts), no timer per request and no listener
+ * added and removed per request (l7-kit/upstream-pool.ts), no event object
+ * nobody keeps (l7-base.ts). Measured side by side on a 2-core box (wrk -t1
+ * -c50, tiny responses, plain node origin, best of 4 × 5 s): 15,300 req/s,
+ * 71 µs CPU per request, where nginx (one worker, keepalive 32) did 26,500
+ * at 27 µs; before, 9,500 at 128 µs. Where the 71 µs go: node's net,
+ * streams and events 17, node's http 14, write(2) 15, node's parser
+ * callbacks 5, this engine's own code 5. Idle client keep-alive
+ * connections: 5000 after one request each hold +60 MB RSS in the bench
+ * (157 MB total, tsx included), mostly node's socket and parser; a
+ * connection that never sends a request is closed after headerTimeout
+ * (slowloris guard), so a holder must send one first.
  */
 import { resolveL7Options, type L7ProxyOptions } from '../l7-kit/options.js';
 import { L7Proxy } from './proxy.js';

@@ -30,7 +30,7 @@ export class L7Proxy extends L7Base<ClientConn> implements ExchangeContext {
       // Whole-request deadline off: a long upload is fine while bytes flow (clientTimeout).
       requestTimeout: 0,
     });
-    super(server, options);
+    super(server, options, { engineReadsIdle: false });
     server.keepAliveTimeout = options.clientKeepAliveTimeout;
     server.timeout = options.clientTimeout;
     // One above the limit, so framing.ts sees an over-long list instead of node truncating it.
