@@ -26,7 +26,7 @@ export type CloseReason =
   | 'client-closed' // proxy: the paired client connection ended
   | 'pool-idle-timeout' // proxy: pooled socket idle too long
   | 'keep-alive-hint' // proxy: expired before the origin's Keep-Alive timeout
-  | 'pool-full' // proxy (L7): freed while the pool already held its max idle sockets
+  | 'pool-full' // proxy (L7): idle beyond maxIdleSockets for 100 ms, least recently used first (0: at once)
   | 'upstream-timeout' // proxy (L7): the origin stayed silent past the upstream timeout (504)
   | 'error' // a socket error other than a reset (ECONNREFUSED, ETIMEDOUT...)
   | 'unknown'; // nothing seen explains it
