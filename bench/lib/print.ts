@@ -1,7 +1,7 @@
 import { goalMet, type Goal, type SectionResult } from './measurement.js';
 
 /** Plain aligned text: the bench runs from the root, which has no chalk or cli-table3 of its own. */
-function table(head: string[], rows: string[][], rightAlign: boolean[]): string {
+export function textTable(head: string[], rows: string[][], rightAlign: readonly boolean[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells
@@ -49,7 +49,7 @@ export function renderSection(s: SectionResult): string {
     `  ${s.note}`,
     ...(rows.length === 0
       ? []
-      : table(['', 'req/s best', 'median', 'p99 ms', 'median', 'server µs/req', 'median', 'ok', 'failed'], rows, [
+      : textTable(['', 'req/s best', 'median', 'p99 ms', 'median', 'server µs/req', 'median', 'ok', 'failed'], rows, [
           false,
           true,
           true,

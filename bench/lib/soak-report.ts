@@ -3,6 +3,7 @@ import type { ChurnLoad, Measurement, Peak } from './soak-measure.js';
 import type { OriginRestart } from './soak-restarts.js';
 import { addTally, emptyTally, type Tally } from './soak-tally.js';
 import { FD_TOLERANCE, RSS_TOLERANCE } from './soak-verdict.js';
+import { textTable } from './print.js';
 
 /** One engine's soak, as `--json` prints it (an array of these, with the run's settings). */
 export interface EngineSoak {
@@ -20,17 +21,6 @@ export interface EngineSoak {
   proxyEvents: ProxyEventCounts;
   /** Why the verdict failed; empty: back to baseline. */
   failures: string[];
-}
-
-/** Plain aligned text (bench/lib/print.ts keeps its own unexported; the bench root has no table library). */
-function table(head: string[], rows: string[][], rightAlign: (i: number) => boolean): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (rightAlign(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 const mb = (b: number): string => (b / 1024 / 1024).toFixed(1);
@@ -72,7 +62,11 @@ function requestsTable(runs: EngineSoak[]): string {
     'of which late',
     'answers by status',
   ];
-  return table(head, rows, (i) => i >= 2 && i <= 8);
+  return textTable(
+    head,
+    rows,
+    head.map((_, i) => i >= 2 && i <= 8),
+  );
 }
 
 const tcpOthers = (m: Measurement): string =>
@@ -113,7 +107,7 @@ function resourcesTable(runs: EngineSoak[]): string {
     ['proxy-counted open upstream conns', ...col((r) => n(r.proxyEvents.upstreamOpen - r.proxyEvents.upstreamClose))],
     ['verdict', ...col((r) => (r.failures.length === 0 ? 'back to baseline' : 'NOT back to baseline'))],
   ];
-  return table(['', ...runs.map((r) => r.engine)], rows, () => false);
+  return textTable(['', ...runs.map((r) => r.engine)], rows, []);
 }
 
 function restartsCell(rs: OriginRestart[]): string {

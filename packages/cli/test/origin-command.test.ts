@@ -304,25 +304,24 @@ describe('lab origin', () => {
     ]);
   });
 
+  // lab origin with a 200 ms idle timeout closing at the advertised time and a 2 s closing window.
+  const WINDOW_ARGS = [
+    'node',
+    'lab',
+    'origin',
+    '--listen',
+    '127.0.0.1:0',
+    '--keep-alive-timeout',
+    '200ms',
+    '--idle-close-buffer',
+    '0ms',
+    '--close-window',
+    '2s',
+  ];
+
   it('prints the moved idle close, the window and the faults on the listening line, and a line when a window opens', async () => {
     const f = fakeContext();
-    const exit = main(
-      [
-        'node',
-        'lab',
-        'origin',
-        '--listen',
-        '127.0.0.1:0',
-        '--keep-alive-timeout',
-        '200ms',
-        '--idle-close-buffer',
-        '0ms',
-        '--close-window',
-        '2s',
-        '--silent',
-      ],
-      f.ctx,
-    );
+    const exit = main([...WINDOW_ARGS, '--silent'], f.ctx);
     const listening = await f.nextLine();
     expect(listening).toMatch(/^listening on 127\.0\.0\.1:\d+ \(keep-alive timeout 200ms: /);
     expect(listening).toContain(
@@ -333,22 +332,7 @@ describe('lab origin', () => {
     expect(await exit).toBe(0);
 
     const g = fakeContext();
-    const exit2 = main(
-      [
-        'node',
-        'lab',
-        'origin',
-        '--listen',
-        '127.0.0.1:0',
-        '--keep-alive-timeout',
-        '200ms',
-        '--idle-close-buffer',
-        '0ms',
-        '--close-window',
-        '2s',
-      ],
-      g.ctx,
-    );
+    const exit2 = main(WINDOW_ARGS, g.ctx);
     const port = Number(/:(\d+) /.exec(await g.nextLine())?.[1]);
     const socket = await rawSocket(port);
     try {

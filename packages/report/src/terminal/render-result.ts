@@ -4,7 +4,7 @@ import { renderChecks, renderMetrics } from './checks.js';
 import { renderPortTable } from './port-table.js';
 import { renderRequestTable } from './request-table.js';
 import { ms, painter, type Painter, type RenderOptions } from './style.js';
-import { batchesOf } from '@keepalive-lab/scenarios';
+import { completionWaves } from '../model/waves.js';
 import { renderTimeline } from './timeline.js';
 import { renderHopHeaders } from './hop-headers.js';
 import { renderPeerLogs } from './peer-logs.js';
@@ -79,12 +79,8 @@ export function verdictLine(
 
 /** `4 waves: 3.04s ×5 · 6.06s ×5 ...`: the stall in one line. */
 function wavesLine(requests: RequestRecord[], gap: number, p: Painter): string {
-  const ends = requests.map((r) => r.end).filter((e): e is number => e !== null);
-  const waves = batchesOf(
-    ends.sort((a, b) => a - b),
-    gap,
-  );
-  const parts = waves.slice(0, 8).map((w) => `${ms(w[0] ?? 0)} ×${w.length}`);
+  const waves = completionWaves(requests, gap);
+  const parts = waves.slice(0, 8).map((w) => `${ms(w.t)} ×${w.n}`);
   const more = waves.length > 8 ? ` … (+${waves.length - 8})` : '';
   return p.c.dim(`${waves.length} completion wave${waves.length === 1 ? '' : 's'} (gap > ${ms(gap)}): `) + parts.join(' · ') + more;
 }
