@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { closeReason, type CloseReason } from '@keepalive-lab/core';
-import { rawErrorResponse, type ProxyStatus } from '../l7-kit/errors-responses.js';
+import { clientHearsAnswer, rawErrorResponse, type ProxyStatus } from '../l7-kit/errors-responses.js';
 import type { FastContext } from './context.js';
 import type { FastExchange } from './exchange.js';
 import { admitRequest } from './request-intake.js';
@@ -266,13 +266,20 @@ export class FastClient {
    * The parser refused the bytes, or the head timed out. Answered on the raw
    * socket when nothing is in flight; inside a streamed body, by that
    * exchange if its answer has not started; otherwise the connection is
-   * destroyed (our bytes would land inside an answer under way).
+   * destroyed (our bytes would land inside an answer under way). A client
+   * that is gone is not answered at all (clientHearsAnswer, as l7 decides);
+   * its FIN mid-request never gets here (#onEnd: the parser is not finished).
    */
   #refuse(status: ProxyStatus, why: string): void {
     const ex = this.#parsing;
     this.#stopped = true;
     this.#parsing = null;
     if (this.reason === 'connection-close' && ex === null) return; // already answered and closing
+    if (!clientHearsAnswer(this.socket, why)) {
+      // Nobody to read it (l7-kit/errors-responses.ts): no answer, no reject; 'close' records the client's reason.
+      this.socket.destroy();
+      return;
+    }
     if (this.#queue.length === 0) {
       this.#ctx.recordReject(this, null, status, why);
       this.reason ??= 'connection-close';

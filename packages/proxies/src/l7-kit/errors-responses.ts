@@ -1,3 +1,5 @@
+import type { Socket } from 'node:net';
+
 /**
  * What the proxy answers itself. Short text bodies, so a user with curl sees
  * who answered and why; built once, never per request.
@@ -34,4 +36,27 @@ export function errorAnswer(status: ProxyStatus): { text: string; body: string }
 
 export function rawErrorResponse(status: ProxyStatus): Buffer {
   return RAW.get(status) as Buffer;
+}
+
+/**
+ * Client errors that say the client's stream is over, not that its bytes were
+ * bad: HPE_INVALID_EOF_STATE is the parser told of the client's FIN in the
+ * middle of a request (node's server calls parser.finish() on 'end'),
+ * ECONNRESET and EPIPE are its reset.
+ */
+const CLIENT_GONE_CODES: ReadonlySet<string> = new Set(['HPE_INVALID_EOF_STATE', 'ECONNRESET', 'EPIPE']);
+
+/**
+ * Whether a client error is answered (400, 408, 431...) before the
+ * connection closes: only while the client is still there to read it. A
+ * client that ended or reset its stream mid-request, or a socket that can
+ * no longer be written, gets nothing: the engine destroys the connection
+ * without a word, records no reject, and its close is the client's
+ * (peer-closed, peer-reset). An incomplete request is the client's own
+ * cancel (RFC 9112 §8: a server MAY answer it; this one does not), and
+ * node's default handler likewise writes nothing to a reset or unwritable
+ * socket. Both engines ask here, so they agree.
+ */
+export function clientHearsAnswer(socket: Socket, code: string): boolean {
+  return !CLIENT_GONE_CODES.has(code) && socket.writable;
 }

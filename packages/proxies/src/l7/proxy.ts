@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { closeReason } from '@keepalive-lab/core';
-import { rawErrorResponse, type ProxyStatus } from '../l7-kit/errors-responses.js';
+import { clientHearsAnswer, rawErrorResponse, type ProxyStatus } from '../l7-kit/errors-responses.js';
 import { Exchange, type ClientConn, type ExchangeContext } from './exchange.js';
 import { checkRequestFraming } from '../l7-kit/framing.js';
 import { L7Base } from '../l7-kit/l7-base.js';
@@ -139,7 +139,9 @@ export class L7Proxy extends L7Base<ClientConn> implements ExchangeContext {
   /**
    * The parser refused the bytes (or the head timed out). Answer on the raw
    * socket unless a response is already under way there (pipelining): our
-   * bytes would land inside it, so that connection is just destroyed.
+   * bytes would land inside it, so that connection is just destroyed. A
+   * client that is gone (its FIN or reset mid-request) is not answered at
+   * all (l7-kit/errors-responses.ts, clientHearsAnswer).
    */
   readonly #onClientError = (err: NodeJS.ErrnoException, socket: Socket): void => {
     const c = this.clients.get(socket);
@@ -151,7 +153,9 @@ export class L7Proxy extends L7Base<ClientConn> implements ExchangeContext {
     // one: HPE_CLOSED_CONNECTION): never read; that request keeps its answer, then node closes.
     if (c.last?.complete === true) return;
     const code = err.code ?? 'error';
-    if (code === 'ECONNRESET' || !socket.writable) {
+    if (!clientHearsAnswer(socket, code)) {
+      // The client ended or reset its side mid-request (HPE_INVALID_EOF_STATE, ECONNRESET), or the socket
+      // can no longer be written: no answer, no reject; the close is recorded as the client's (peer-closed...).
       socket.destroy();
       return;
     }
