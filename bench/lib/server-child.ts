@@ -29,6 +29,8 @@ export interface ChildOptions {
   ipc?: boolean;
   /** More node flags for the child (`--cpu-prof`, ...). */
   execArgv?: string[];
+  /** Each line the child prints after its listening line (else they are read and dropped). */
+  onLine?: (line: string) => void;
 }
 
 const ENTRY = fileURLToPath(new URL('./server-entry.ts', import.meta.url));
@@ -36,24 +38,29 @@ const LAB = fileURLToPath(new URL('../../packages/cli/bin/lab.js', import.meta.u
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * Kinds that are a `lab` command as a user runs it, not a server-entry kind:
- * `lab origin` prints its listening line and then a line per request, which
- * the parent reads and drops (a pipe, as `lab origin | tee` or a terminal).
+ * Kinds that are a `lab` command as a user runs it (compiled, no tsx), not a
+ * server-entry kind: `lab-cli` is `lab origin`, which prints its listening
+ * line and then a line per request, read and dropped (a pipe, as `lab origin
+ * | tee` or a terminal); `lab-proxy:<kind>@PORT` is `lab proxy <kind> --json`
+ * in front of 127.0.0.1:PORT, its events for `onLine`.
  */
-const COMMANDS: Record<string, string[]> = {
-  'lab-cli': [LAB, 'origin', '--listen', '127.0.0.1:0'],
-};
+function labCommand(kind: string): string[] | null {
+  if (kind === 'lab-cli') return [LAB, 'origin', '--listen', '127.0.0.1:0'];
+  const proxy = /^lab-proxy:([a-z0-9-]+)@(\d+)$/.exec(kind);
+  if (proxy === null) return null;
+  return [LAB, 'proxy', proxy[1] ?? '', '--target', `127.0.0.1:${proxy[2]}`, '--listen', '127.0.0.1:0', '--json'];
+}
 
-/** Starts `kind` (see server-entry.ts, or COMMANDS) and resolves once it says its port. */
+/** Starts `kind` (see server-entry.ts, or labCommand) and resolves once it says its port. */
 export async function startServerChild(kind: string, options: ChildOptions = {}): Promise<ServerChild> {
   const node = [...(options.ipc ? ['--expose-gc'] : []), ...(options.execArgv ?? [])];
-  const args = COMMANDS[kind] ?? ['--import', 'tsx', ENTRY, kind];
+  const args = labCommand(kind) ?? ['--import', 'tsx', ENTRY, kind];
   // `--import tsx` is resolved from the repo root, where tsx is a dev dependency.
   const child = spawn(process.execPath, [...node, ...args], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit', ...(options.ipc ? (['ipc'] as const) : [])],
   });
-  const port = await firstLine(child);
+  const port = await firstLine(child, options.onLine);
   return {
     url: `http://127.0.0.1:${port}/`,
     port,
@@ -84,7 +91,7 @@ function portIn(line: string): number | null {
   return m === null ? null : Number(m[1]);
 }
 
-async function firstLine(child: ChildProcess): Promise<number> {
+async function firstLine(child: ChildProcess, onLine: ((line: string) => void) | undefined): Promise<number> {
   const out = child.stdout;
   if (out === null) throw new Error('server child has no stdout');
   const lines = createInterface({ input: out });
@@ -93,9 +100,12 @@ async function firstLine(child: ChildProcess): Promise<number> {
   });
   const line = once(lines, 'line').then(([l]) => String(l));
   const text = await Promise.race([line, exited]);
-  lines.close();
-  // Whatever it prints next (`lab origin`'s line per request) is read and dropped: a full pipe would block its writes.
-  out.resume();
+  if (onLine !== undefined) lines.on('line', onLine);
+  else {
+    lines.close();
+    // Whatever it prints next (`lab origin`'s line per request) is read and dropped: a full pipe would block its writes.
+    out.resume();
+  }
   const port = portIn(text);
   if (port === null) throw new Error(`server child said ${text}, expected {"port":N} or "listening on host:port"`);
   return port;

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { connect, type Socket } from 'node:net';
-import type { L7Stats } from '@keepalive-lab/proxies';
 import type { Goal, SectionResult } from '../lib/measurement.js';
-import { startServerChild, type ChildStats, type ServerChild } from '../lib/server-child.js';
+import { startServerChild, type ServerChild } from '../lib/server-child.js';
+import { sampleProcess } from '../lib/soak-proc.js';
 
 /** Issues 4 and 12: this many idle keep-alive client connections held under the engine's RSS goal. */
 const IDLE = 5000;
@@ -32,8 +32,9 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * RSS (MB) of a node process that does nothing, alone and with tsx's loader
- * (which `lab` and the bench's children run under: its hooks thread is a
- * second V8 isolate): the part of the proxy's RSS no connection is in.
+ * (which the bench's own children run under, and `lab` did before it ran
+ * compiled: its hooks thread is a second V8 isolate): the part of a
+ * process's RSS no connection is in.
  */
 function idleNodeRss(): { bare: number; tsx: number } {
   const rss = (flags: string[]): number => {
@@ -76,9 +77,6 @@ function openIdle(port: number): Promise<Socket> {
   });
 }
 
-/** The proxy's L7Stats, from the child's stats reply. */
-const l7Stats = (r: ChildStats): L7Stats => r.stats as L7Stats;
-
 /**
  * 5,000 idle keep-alive client connections held by one of the lab's L7
  * engines (a child process, in front of the lab origin in another), its RSS
@@ -102,9 +100,21 @@ async function idleSection(engine: 'l7' | 'l7-fast', rssGoal: number): Promise<S
   const origin = await startServerChild('lab');
   const held: Socket[] = [];
   let proxy: ServerChild | null = null;
+  // What the proxy holds, from its own events (`lab proxy --json`), as any of its users would count it.
+  const open = { clients: 0, upstreams: 0 };
+  const count = (line: string): void => {
+    const e = (JSON.parse(line) as { event?: string }).event;
+    if (e === 'client-open') open.clients++;
+    else if (e === 'client-close') open.clients--;
+    else if (e === 'upstream-open') open.upstreams++;
+    else if (e === 'upstream-close') open.upstreams--;
+  };
   try {
-    proxy = await startServerChild(`${engine}@${origin.port}`, { ipc: true });
-    const before = await proxy.stats();
+    proxy = await startServerChild(`lab-proxy:${engine}@${origin.port}`, { onLine: count });
+    const pid = proxy.pid;
+    if (pid === undefined) throw new Error(`lab proxy ${engine}: no pid`);
+    await settle();
+    const before = await sampleProcess(pid);
     const t0 = performance.now();
     let failed = 0;
     while (held.length < IDLE && performance.now() - t0 < DEADLINE_MS) {
@@ -118,16 +128,14 @@ async function idleSection(engine: 'l7' | 'l7-fast', rssGoal: number): Promise<S
       if (failed > IDLE / 10) break; // something is wrong; the figures below say what was reached
     }
     const openMs = performance.now() - t0;
-    const holding = await proxy.stats();
+    await settle();
+    const holding = { ...(await sampleProcess(pid)), ...open };
     const t1 = performance.now();
     for (const s of held) s.destroy();
-    // The proxy sees each close a moment later: poll its count, bounded.
-    let after = await proxy.stats();
-    while (l7Stats(after).openClientConnections > 0 && performance.now() - t1 < 5000) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      after = await proxy.stats();
-    }
+    // The proxy sees each close a moment later: wait for its events, bounded.
+    while (open.clients > 0 && performance.now() - t1 < 5000) await new Promise((resolve) => setTimeout(resolve, 50));
     const releaseMs = performance.now() - t1;
+    const after = { ...(await sampleProcess(pid)), ...open };
     const idleNode = idleNodeRss();
     const perConn = held.length === 0 ? 0 : (holding.rss - before.rss) / held.length;
     const goals: Goal[] = [
@@ -141,7 +149,7 @@ async function idleSection(engine: 'l7' | 'l7-fast', rssGoal: number): Promise<S
       },
       {
         label: 'client connections open after all closed',
-        value: l7Stats(after).openClientConnections,
+        value: after.clients,
         op: '<=',
         target: 0,
         unit: 'n',
@@ -150,17 +158,19 @@ async function idleSection(engine: 'l7' | 'l7-fast', rssGoal: number): Promise<S
     ];
     return {
       title,
-      note: `lab origin and ${engine} proxy in child processes; opened in batches of ${BATCH}, one GET each, then left idle; RSS after a forced GC`,
+      note:
+        `\`lab proxy ${engine}\` (as a user runs it) and a lab origin in child processes; opened in batches of ${BATCH}, one GET each, ` +
+        `then left idle; RSS as the kernel counts it (VmRSS, what top shows) ${SETTLE_MS / 1000} s later; open connections from the proxy's own events`,
       rows: [],
       goals,
       lines: [
         `opened ${held.length}/${IDLE} in ${(openMs / 1000).toFixed(1)} s (${failed} failed); ` +
-          `proxy reports ${l7Stats(holding).openClientConnections} open, ${l7Stats(holding).openUpstreamSockets} upstream sockets`,
+          `the proxy's events say ${holding.clients} open, ${holding.upstreams} upstream sockets`,
         `RSS: ${(before.rss / MB).toFixed(1)} MB before, ${(holding.rss / MB).toFixed(1)} MB holding them ` +
           `(+${(perConn / 1024).toFixed(1)} KB each), ${(after.rss / MB).toFixed(1)} MB after they closed`,
-        `after close: ${l7Stats(after).openClientConnections} client connections open ` +
-          `(${(releaseMs / 1000).toFixed(2)} s to drain), ${l7Stats(after).openUpstreamSockets} upstream sockets`,
-        `for scale, a node process doing nothing: ${idleNode.bare.toFixed(1)} MB, with tsx's loader (as lab runs): ${idleNode.tsx.toFixed(1)} MB`,
+        `after close: ${after.clients} client connections open (${(releaseMs / 1000).toFixed(2)} s to drain), ${after.upstreams} upstream sockets`,
+        `for scale, a node process doing nothing: ${idleNode.bare.toFixed(1)} MB; ` +
+          `with tsx's loader (how lab ran before it ran compiled): ${idleNode.tsx.toFixed(1)} MB`,
       ],
     };
   } finally {
@@ -169,6 +179,10 @@ async function idleSection(engine: 'l7' | 'l7-fast', rssGoal: number): Promise<S
     await origin.stop();
   }
 }
+
+/** Time for what the last burst left (garbage, buffers) to settle before RSS is read (ms). */
+const SETTLE_MS = 2000;
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 
 export const l7IdleSection = (): Promise<SectionResult> => idleSection('l7', 200 * MB);
 export const l7FastIdleSection = (): Promise<SectionResult> => idleSection('l7-fast', 120 * MB);

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// The `lab` command. The packages are TypeScript sources run through tsx's
-// loader, so a fresh clone needs no build step before `lab run`.
-import { register } from 'tsx/esm/api';
+// The `lab` command. It runs the packages' compiled JavaScript, rebuilt from
+// the TypeScript sources whenever one changed (compiled.js says why), so a
+// fresh clone needs no build step before `lab run`.
+import { compiledMain } from './compiled.js';
 
-register();
 // `lab ... | head`: once the reader is gone, stop as other command-line tools do, without a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err) => {
@@ -11,5 +11,11 @@ for (const stream of [process.stdout, process.stderr]) {
     process.exit(process.exitCode ?? 0);
   });
 }
-const { main } = await import('../src/main.ts');
+let entry = await compiledMain();
+if (entry === null) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  entry = '../src/main.ts';
+}
+const { main } = await import(entry);
 process.exitCode = await main(process.argv);

@@ -1,4 +1,4 @@
-// The child of a namespaced run (netns.ts): started by `unshare -rn -- node --import tsx netns-entry.ts`,
+// The child of a namespaced run (netns.ts): started by `unshare -rn -- node netns-entry.js` (through tsx from the sources),
 // so this process is alone in a network namespace. Reads { loaded, localPortRange } on stdin, sets the
 // namespace up, runs the scenario through runToDocument — the same code path as on the host — and
 // prints one JSON line on stdout: the result document, or what failed. Anything else goes to stderr.

@@ -12,7 +12,7 @@ import type { RunProgress } from './runner.js';
  * `network.namespace: true`: the whole scenario — every variant, in order —
  * runs in a child process inside a user + network namespace of its own:
  *
- *   unshare -rn -- node --import tsx netns-entry.ts      (this file's runInNamespace)
+ *   unshare -rn -- node [--import tsx] netns-entry.[tj]s   (this file's runInNamespace)
  *     stdin:  { loaded, localPortRange }                  (the LoadedScenario as JSON)
  *     inside: lo up, ip_local_port_range = network.localPortRange (when given),
  *             tcp_tw_reuse = 0, then runToDocument(loaded) — the same code
@@ -74,9 +74,11 @@ export type NamespaceReply =
 /** Linux's TIME_WAIT, fixed in the kernel (TCP_TIMEWAIT_LEN). */
 export const TIME_WAIT_SECONDS = 60;
 
-const ENTRY = fileURLToPath(new URL('./netns-entry.ts', import.meta.url));
-/** tsx's loader by absolute URL: `--import tsx` would resolve from the cwd, which may be anywhere. */
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/** Run from the sources (tests, tsx) or from `lab`'s compiled build (packages/cli/bin/compiled.js): the child runs the same. */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const ENTRY = fileURLToPath(new URL(FROM_SOURCE ? './netns-entry.ts' : './netns-entry.js', import.meta.url));
+/** tsx's loader by absolute URL (`--import tsx` would resolve from the cwd, which may be anywhere); the compiled build needs none. */
+const LOADER = FROM_SOURCE ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [];
 
 let inside = false;
 /** Loaded scenarios running on the host as the fallback: the hook must not send them to a namespace again. */
@@ -229,7 +231,7 @@ function asLabError(e: { code?: string; message: string; details?: LabErrorDetai
 
 /** Spawns the child, hands it the request, and reads its one-line reply. */
 async function inChild(req: NamespaceRequest, name: string): Promise<NamespaceReply> {
-  const child = spawn('unshare', ['-rn', '--', process.execPath, '--import', TSX, ENTRY], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('unshare', ['-rn', '--', process.execPath, ...LOADER, ENTRY], { stdio: ['pipe', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   let tail = '';
   child.stdout.on('data', (b: Buffer) => out.push(b));
