@@ -80,6 +80,19 @@ describe('lab run', () => {
     await expect(readdir(join(dir, 'bad-results'))).rejects.toThrow(); // nothing ran, nothing saved
   });
 
+  it('several bad files among good ones: every bad one is reported, nothing runs', async () => {
+    const first = join(dir, 'bad-a.yaml');
+    const second = join(dir, 'bad-b.yaml');
+    await writeFile(first, 'name: a\ntitle: A\nclient: { requests: 0 }\n');
+    await writeFile(second, 'name: b\ntitle: B\norigins:\n  - keepAliveTimeout: 2 s\n');
+    const r = await lab(['run', first, 'close-direct', second, '--results-dir', 'bad-many']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`lab: ${first}: client.requests: expected a whole number ≥ 1, found 0`);
+    expect(r.err).toContain(`lab: ${second}: origins.0.keepAliveTimeout: expected a duration`);
+    expect(r.out).toBe('');
+    await expect(readdir(join(dir, 'bad-many'))).rejects.toThrow();
+  });
+
   it('a bad --set names the override and exits 2', async () => {
     const r = await lab(['run', 'keepalive-l4', '--set', 'client.requests=-3']);
     expect(r.code).toBe(2);
