@@ -13,10 +13,10 @@ type Program = Parameters<typeof registerCommands>[0];
 export type LabCommand = Parameters<Program['addCommand']>[0];
 
 /** The `lab` subcommands as `lab` registers them, in its order. Built only, never run. */
-export function labCommands(): LabCommand[] {
+export async function labCommands(): Promise<LabCommand[]> {
   const commands: LabCommand[] = [];
   const collector = { addCommand: (c: LabCommand) => commands.push(c) } as unknown as Program;
-  registerCommands(collector, processContext(), () => undefined);
+  await registerCommands(collector, processContext(), () => undefined);
   return commands;
 }
 
@@ -49,6 +49,6 @@ function commandSection(c: LabCommand): string {
 }
 
 /** Every command, its arguments and flags, as markdown for the `commands` generated section. */
-export function commandsReference(commands: LabCommand[] = labCommands()): string {
+export function commandsReference(commands: LabCommand[]): string {
   return commands.map(commandSection).join('\n\n');
 }

@@ -19,9 +19,14 @@ export async function main(argv: string[], ctx: CommandContext = processContext(
       writeErr: (s) => ctx.stderr.write(s),
     });
   let exitCode = 0;
-  registerCommands(program, ctx, (code) => {
-    exitCode = Math.max(exitCode, code);
-  });
+  await registerCommands(
+    program,
+    ctx,
+    (code) => {
+      exitCode = Math.max(exitCode, code);
+    },
+    argv,
+  );
   // addCommand() does not inherit these: without them a subcommand's usage error would process.exit().
   for (const cmd of program.commands) cmd.copyInheritedSettings(program);
   try {

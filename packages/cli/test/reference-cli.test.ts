@@ -22,7 +22,7 @@ function section(title: string): string {
   return page.slice(start, end < 0 ? undefined : end);
 }
 
-const commands = labCommands();
+const commands = await labCommands();
 
 describe('docs/reference.md: Commands', () => {
   it('its generated part is what commander says (pnpm docs:reference rewrites it)', () => {
