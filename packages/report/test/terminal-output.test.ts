@@ -31,7 +31,18 @@ describe('terminal output (snapshots, colour off, 100 columns)', () => {
     expect(cmp.columns.map((c) => c.label)).toEqual(['pool-head-of-line:pool-5', 'pool-head-of-line:unlimited']);
     const ports = cmp.metrics.find((m) => m.metric === 'client.distinctPorts');
     expect(ports).toMatchObject({ values: [5, 20], differs: true, key: true });
-    expect(cmp.metrics.find((m) => m.metric === 'reuse.ratio')?.values).toEqual([0.75, 0]);
+    expect(cmp.metrics.find((m) => m.metric === 'client.reusedRequests')?.values).toEqual([15, 0]);
+  });
+
+  it("compare: reuse.ratio is the run's own (the origin's side), never the client's recomputed under its name", () => {
+    // The blog's forwarder: the client reuses 15 of 20 sockets, the origin sees every request on a new connection.
+    const l4 = fixtureDoc('keepalive-l4');
+    const pipe = fixtureDoc('keepalive-pipe-l4');
+    l4.metrics['reuse.ratio'] = 0;
+    pipe.metrics['reuse.ratio'] = 0.75;
+    const cmp = compareViews([...viewsOf(l4), ...viewsOf(pipe)]);
+    expect(cmp.metrics.find((m) => m.metric === 'client.reusedRequests')?.values).toEqual([15, 15]);
+    expect(cmp.metrics.find((m) => m.metric === 'reuse.ratio')).toMatchObject({ values: [0, 0.75], differs: true });
   });
 
   it('timeline: keepalive-l4 shows 4 waves standing on 4 columns of idle closes', () => {

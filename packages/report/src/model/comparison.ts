@@ -47,9 +47,10 @@ export interface Comparison {
 }
 
 /**
- * The metrics a reader compares first, in reading order. `reuse.ratio`
- * (requests on a reused client socket / all) and
- * `origin.requestsPerConnection` are derived here, not stored.
+ * The metrics a reader compares first, in reading order.
+ * `origin.requestsPerConnection` is derived here, not stored; `reuse.ratio`
+ * is the run's own (the catalogue's: the origin's requests on a reused
+ * connection), never recomputed here from the client's side.
  */
 export const KEY_METRICS = [
   'requests.total',
@@ -60,6 +61,7 @@ export const KEY_METRICS = [
   'proxy.upstreamConnections',
   'origin.distinctPorts',
   'origin.connections',
+  'client.reusedRequests',
   'reuse.ratio',
   'origin.requestsPerConnection',
   'origin.idleCloses',
@@ -78,12 +80,9 @@ export function kindOf(metric: string): MetricKind {
   return 'count';
 }
 
-/** Stored metrics plus the two derived ratios. */
+/** Stored metrics plus the derived requests per origin connection. */
 export function metricsWithDerived(v: ResultView): Record<string, number> {
   const m: Record<string, number> = { ...v.metrics };
-  const total = m['requests.total'];
-  const reused = m['client.reusedRequests'];
-  if (total !== undefined && total > 0 && reused !== undefined) m['reuse.ratio'] = round2(reused / total);
   const oreq = m['origin.requests'];
   const oconn = m['origin.connections'];
   if (oreq !== undefined && oconn !== undefined && oconn > 0) m['origin.requestsPerConnection'] = round2(oreq / oconn);
