@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -13,11 +13,14 @@ import type { RunProgress } from './runner.js';
  * runs in a child process inside a user + network namespace of its own:
  *
  *   unshare -rn -- node [--import tsx] netns-entry.[tj]s   (this file's runInNamespace)
- *     stdin:  { loaded, localPortRange }                  (the LoadedScenario as JSON)
+ *     stdin:  { loaded, localPortRange, progress }        (the LoadedScenario as JSON)
  *     inside: lo up, ip_local_port_range = network.localPortRange (when given),
  *             tcp_tw_reuse = 0, then runToDocument(loaded) — the same code
  *             path, with the namespace flag off so it does not recurse
- *     stdout: one JSON line, { ok: true, doc, localPortRange } or { ok: false, stage, error }
+ *     stdout: NDJSON (NamespaceLine), one object with one key per line:
+ *             { progress: RunProgress } for each event of the run's stream, as
+ *             it happens, only when `progress` asked for them; then last
+ *             { result: { ok: true, doc, localPortRange } | { ok: false, stage, error } }
  *     stderr: passed through to ours as it comes, its tail kept for errors
  *
  * The namespace has nothing but its own loopback: 127.0.0.1 there is not the
@@ -27,8 +30,15 @@ import type { RunProgress } from './runner.js';
  * over loopback take a port still in TIME_WAIT after 1 s, which a connection
  * between two hosts never may; the namespace stands for that network.
  *
- * Progress callbacks do not cross the process boundary: a namespaced run
- * reports nothing until its document comes back.
+ * The run's stream crosses the boundary: the parent hands each `progress`
+ * line to its own listener as it arrives, so a namespaced run is followed
+ * like one on the host — the same events in the same order, their `t` on the
+ * child's run clock (ms since that run's start, as on the host: each run
+ * starts a Recorder of its own), all of them before the promise resolves.
+ * Without a listener the child is not asked for them and serialises none.
+ * A line that is not the protocol (not JSON, an unknown key, anything after
+ * the result, or cut off by the child's end) fails the run with
+ * LAB_ERR_RUN_FAILED at once: the child is killed, nothing waits for it.
  *
  * When no namespace can be made (not Linux, no `unshare` or `ip`, user
  * namespaces not permitted):
@@ -64,9 +74,14 @@ export type NetworkedDocument = ResultDocument & { network: NetworkOutcome };
 export interface NamespaceRequest {
   loaded: LoadedScenario;
   localPortRange: [number, number] | null;
+  /** Whether to send the run's stream (the parent has a listener). */
+  progress: boolean;
 }
 
-/** What the child prints, one JSON line on stdout. */
+/** One line of the child's stdout: an event of the run's stream, or (last) its reply. */
+export type NamespaceLine = { progress: RunProgress } | { result: NamespaceReply };
+
+/** The child's last line: its document, or what failed. */
 export type NamespaceReply =
   | { ok: true; doc: ResultDocument; localPortRange: [number, number] | null }
   | { ok: false; stage: 'setup' | 'run'; error: { code?: string; errno?: string; message: string; details?: LabErrorDetails } };
@@ -148,7 +163,7 @@ export async function runInNamespace(
   let why: string;
   const can = await namespaceSupport();
   if (can.ok) {
-    const reply = await inChild({ loaded, localPortRange: range }, s.name);
+    const reply = await inChild({ loaded, localPortRange: range, progress: onProgress !== undefined }, s.name, onProgress);
     if (reply.ok) return { ...reply.doc, network: { namespace: true, localPortRange: reply.localPortRange } };
     // The kernel refusing the range itself is the scenario's fault, not the machine's.
     if (reply.stage === 'run' || reply.error.errno === 'EINVAL') throw asLabError(reply.error, s.name);
@@ -229,12 +244,102 @@ function asLabError(e: { code?: string; message: string; details?: LabErrorDetai
   return new LabError('LAB_ERR_RUN_FAILED', `${name}: the run in its network namespace failed: ${e.message}`);
 }
 
-/** Spawns the child, hands it the request, and reads its one-line reply. */
-async function inChild(req: NamespaceRequest, name: string): Promise<NamespaceReply> {
+/** The run's stream as the child tells it: the events the runner emits (RunProgress['type']). */
+const PROGRESS_TYPES = new Set<string>(['start', 'ready', 'tick', 'event', 'request', 'end']);
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A line of the child's stdout as the protocol has it, or null. */
+function protocolLine(v: unknown): NamespaceLine | null {
+  if (!isObject(v)) return null;
+  const keys = Object.keys(v);
+  if (keys.length !== 1) return null;
+  const { progress, result } = v;
+  if (keys[0] === 'progress' && isObject(progress) && PROGRESS_TYPES.has(String(progress.type)) && typeof progress.t === 'number')
+    return { progress: progress as unknown as RunProgress };
+  if (
+    keys[0] === 'result' &&
+    isObject(result) &&
+    (result.ok === true ? isObject(result.doc) : result.ok === false && isObject(result.error))
+  )
+    return { result: result as unknown as NamespaceReply };
+  return null;
+}
+
+/** Spawns the child in its namespace and talks to it (talkToChild). */
+function inChild(req: NamespaceRequest, name: string, onProgress?: (p: RunProgress) => void): Promise<NamespaceReply> {
   const child = spawn('unshare', ['-rn', '--', process.execPath, ...LOADER, ENTRY], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const out: Buffer[] = [];
+  return talkToChild(child, req, name, onProgress);
+}
+
+/**
+ * Hands the child the request and reads its stdout line by line as it comes: each `progress`
+ * goes to the listener at once, the `result` is returned once the child is gone. A line off the
+ * protocol (or a listener that throws) kills the child and fails the run. Exported for the tests,
+ * which play the child.
+ */
+export async function talkToChild(
+  child: ChildProcessWithoutNullStreams,
+  req: NamespaceRequest,
+  name: string,
+  onProgress?: (p: RunProgress) => void,
+): Promise<NamespaceReply> {
   let tail = '';
-  child.stdout.on('data', (b: Buffer) => out.push(b));
+  let reply: NamespaceReply | null = null;
+  let failed: { error: unknown } | null = null;
+  let lineNo = 0;
+  /** The line being received: the bytes after the last newline so far. */
+  let partial: Buffer[] = [];
+  const fail = (error: unknown): void => {
+    failed ??= { error };
+    child.stdout.destroy();
+    child.kill('SIGKILL');
+  };
+  const onLine = (text: string): void => {
+    lineNo++;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Not JSON: said below.
+    }
+    const line = protocolLine(parsed);
+    const off =
+      parsed === undefined
+        ? 'a line that is not JSON'
+        : line === null
+          ? 'a line that is not its protocol'
+          : reply !== null
+            ? 'a line after its result'
+            : null;
+    if (off !== null || line === null) {
+      const shown = text.length > 200 ? `${text.slice(0, 200)}… (${text.length} characters)` : text;
+      fail(
+        new LabError(
+          'LAB_ERR_RUN_FAILED',
+          `${name}: the run in its network namespace wrote ${off} on stdout (line ${lineNo}), ` +
+            `where only {"progress": …} and {"result": …} lines belong: ${JSON.stringify(shown)}`,
+        ),
+      );
+    } else if ('result' in line) reply = line.result;
+    else if (onProgress)
+      try {
+        onProgress(line.progress);
+      } catch (err) {
+        fail(err);
+      }
+  };
+  child.stdout.on('data', (b: Buffer) => {
+    let from = 0;
+    for (let nl = b.indexOf(10); nl !== -1 && failed === null; nl = b.indexOf(10, from)) {
+      partial.push(b.subarray(from, nl));
+      const text = Buffer.concat(partial).toString('utf8');
+      partial = [];
+      from = nl + 1;
+      onLine(text);
+    }
+    if (failed === null && from < b.length) partial.push(Buffer.from(b.subarray(from)));
+  });
   child.stderr.on('data', (b: Buffer) => {
     process.stderr.write(b);
     tail = (tail + b.toString()).slice(-2000);
@@ -253,18 +358,18 @@ async function inChild(req: NamespaceRequest, name: string): Promise<NamespaceRe
       {},
       { cause: ended.error },
     );
-  const lines = Buffer.concat(out).toString('utf8').trim().split('\n');
-  try {
-    const reply = JSON.parse(lines[lines.length - 1] ?? '') as NamespaceReply;
-    if (typeof reply === 'object' && reply !== null && 'ok' in reply) return reply;
-  } catch {
-    // Not a reply: the child died first (said below with its exit and stderr).
-  }
+  if (failed !== null) throw (failed as { error: unknown }).error;
   const how = ended.signal !== null ? `killed by ${ended.signal}` : `exit code ${ended.code}`;
-  throw new LabError(
-    'LAB_ERR_RUN_FAILED',
-    `${name}: the run in its network namespace ended without a result (${how})${tail.trim() ? `: ${tail.trim().split('\n').slice(-3).join(' | ')}` : ''}`,
-  );
+  const said = tail.trim() ? `: ${tail.trim().split('\n').slice(-3).join(' | ')}` : '';
+  if (partial.length > 0) {
+    const bytes = partial.reduce((n, b) => n + b.length, 0);
+    throw new LabError(
+      'LAB_ERR_RUN_FAILED',
+      `${name}: the run in its network namespace ended (${how}) in the middle of a line: ${bytes} bytes on stdout after its last newline${said}`,
+    );
+  }
+  if (reply !== null) return reply;
+  throw new LabError('LAB_ERR_RUN_FAILED', `${name}: the run in its network namespace ended without a result (${how})${said}`);
 }
 
 /** A command's exit code and stderr, or why it could not start. */
