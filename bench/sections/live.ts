@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { LiveModel, main, startLiveServer, type CommandContext } from '@keepalive-lab/cli';
-import { BUILTIN_SCENARIO_DIR, loadScenario, runToDocument, type RunProgress } from '@keepalive-lab/scenarios';
+import { BUILTIN_SCENARIO_DIR, loadScenario, runToDocument, type RunEvent } from '@keepalive-lab/scenarios';
 import { median, ROUNDS, type Measurement, type SectionResult } from '../lib/measurement.js';
 
 /** Issue 11: the live page may cost a run this much of its duration. */
@@ -97,7 +97,7 @@ async function oneRun(watch: boolean): Promise<LiveRun> {
 /** The page's model, timing its own work: each event it applies, each message it prepares. */
 class TimedModel extends LiveModel {
   ms = 0;
-  override apply(p: RunProgress): void {
+  override apply(p: RunEvent): void {
     const t0 = performance.now();
     super.apply(p);
     this.ms += performance.now() - t0;
@@ -124,7 +124,7 @@ async function directCost(): Promise<{ share: number; perRequestUs: number }> {
   const server = await startLiveServer(model, 0);
   try {
     const stream = subscribe(server.url);
-    const doc = await runToDocument(loaded.value, (p) => server.apply(p));
+    const doc = await runToDocument(loaded.value, { emit: (p) => server.apply(p), detail: true });
     await server.close();
     await stream;
     return { share: model.ms / doc.durationMs, perRequestUs: (model.ms * 1000) / REQUESTS };

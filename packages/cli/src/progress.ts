@@ -1,13 +1,15 @@
 import type { Writable } from 'node:stream';
-import type { RunProgress } from '@keepalive-lab/scenarios';
+import type { RunEvent } from '@keepalive-lab/scenarios';
 
 /** Redraws at most this often when answers stream in (10,000 requests must not mean 10,000 writes). */
 const REDRAW_MS = 100;
 
 /**
  * A single self-rewriting line on a TTY while a run waits (the stall takes
- * seconds: say what for). It follows the runner's stream: the heartbeat
- * moves the clock, each ended request the count. Callers only create it on a TTY.
+ * seconds: say what for). It follows the runner's stream without its detail
+ * (run-hub.ts): each heartbeat moves the clock and the count; an ended
+ * request, when a detail subscriber brings them, the count in between.
+ * Callers only create it on a TTY.
  */
 export function progressLine(out: Writable & { columns?: number }) {
   let shown = false;
@@ -25,7 +27,7 @@ export function progressLine(out: Writable & { columns?: number }) {
   };
   return {
     /** One event of the run's stream. */
-    follow(p: RunProgress): void {
+    follow(p: RunEvent): void {
       if (p.type === 'tick') {
         Object.assign(s, { variant: p.variant, done: p.done, total: p.total, t: p.t, waitingFor: p.waitingFor });
         draw();

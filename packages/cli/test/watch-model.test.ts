@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientRecord, LabEvent } from '@keepalive-lab/core';
 import { LiveModel, type WireLane, type WireSnapshot } from '@keepalive-lab/report';
-import { loadScenario, BUILTIN_SCENARIO_DIR, type RunProgress, type Scenario } from '@keepalive-lab/scenarios';
+import { loadScenario, BUILTIN_SCENARIO_DIR, type RunEvent, type Scenario } from '@keepalive-lab/scenarios';
 import { join } from 'node:path';
 
 // The live page's model fed by hand: the same stream the runner emits, in orders a real run can produce.
@@ -12,7 +12,7 @@ async function scenario(name: string): Promise<Scenario> {
   return r.value.scenario;
 }
 
-const start = (s: Scenario, hops: string[], total: number): RunProgress => ({
+const start = (s: Scenario, hops: string[], total: number): RunEvent => ({
   type: 'start',
   t: 0,
   variant: null,
@@ -21,8 +21,8 @@ const start = (s: Scenario, hops: string[], total: number): RunProgress => ({
   total,
   startedAt: '2026-01-01T00:00:00.000Z',
 });
-const ev = (event: LabEvent): RunProgress => ({ type: 'event', t: event.t, event });
-const answered = (id: string, t: number, clientPort: number, originPort: number, done: number): RunProgress => {
+const ev = (event: LabEvent): RunEvent => ({ type: 'event', t: event.t, event });
+const answered = (id: string, t: number, clientPort: number, originPort: number, done: number): RunEvent => {
   const record: ClientRecord = {
     id,
     start: 0,

@@ -81,8 +81,10 @@ export interface LoadOptions {
   recorder?: Recorder;
   /** Request ids are `${idPrefix}${n}`, n from 1; default 'r'. */
   idPrefix?: string;
-  /** Progress: called as each request ends, with how many have ended. */
+  /** Progress: called as each request ends, with its record and how many have ended. */
   onRecord?: (rec: ClientRecord, done: number) => void;
+  /** Progress without the record (no object made per request): called as each request ends, with how many have ended. */
+  onDone?: (done: number) => void;
   /** Stops the run: no new request is issued, in-flight ones end with error `ABORTED`. */
   signal?: AbortSignal;
 }
@@ -163,6 +165,7 @@ export interface ResolvedLoad {
   recorder: Recorder;
   idPrefix: string;
   onRecord: ((rec: ClientRecord, done: number) => void) | null;
+  onDone: ((done: number) => void) | null;
   signal: AbortSignal | null;
 }
 
@@ -227,6 +230,7 @@ export function resolveLoadOptions(o: LoadOptions): ResolvedLoad {
     recorder: o.recorder ?? new Recorder(),
     idPrefix: o.idPrefix ?? LOAD_DEFAULTS.idPrefix,
     onRecord: o.onRecord ?? null,
+    onDone: o.onDone ?? null,
     signal: o.signal ?? null,
   };
 }

@@ -175,6 +175,7 @@ export class LoadRun {
     // Progress only: the record is made for the callback, and dropped (the store keeps the row).
     const onRecord = this.o.onRecord;
     if (onRecord !== null) onRecord(this.store.record(i), this.#done);
+    this.o.onDone?.(this.#done);
     this.#checkEnded();
   }
 

@@ -6,7 +6,7 @@
 import { LabError } from '@keepalive-lab/core';
 import { markInsideNamespace, setUpNamespace, type NamespaceLine, type NamespaceReply, type NamespaceRequest } from './netns.js';
 import { runToDocument } from './run-document.js';
-import type { RunProgress } from './runner.js';
+import type { RunEvent } from './runner.js';
 
 /** Lines not yet written: the events of one turn of the event loop go out in one write (10,000 requests are not 10,000 writes). */
 let pending: string[] = [];
@@ -21,7 +21,7 @@ const send = (line: NamespaceLine): void => {
   pending.push(`${JSON.stringify(line)}\n`);
   flushing ??= setImmediate(flush);
 };
-const forward = (progress: RunProgress): void => send({ progress });
+const forward = (progress: RunEvent): void => send({ progress });
 
 const reply = (r: NamespaceReply): void => {
   if (flushing !== null) clearImmediate(flushing);
@@ -54,7 +54,11 @@ if (setUp) {
   markInsideNamespace();
   try {
     // Only when the parent has a listener: otherwise the runner emits nothing, as on the host.
-    reply({ ok: true, doc: await runToDocument(req.loaded, req.progress ? forward : undefined), localPortRange: range });
+    reply({
+      ok: true,
+      doc: await runToDocument(req.loaded, req.progress ? { emit: forward, detail: req.detail } : undefined),
+      localPortRange: range,
+    });
   } catch (err) {
     reply({ ok: false, stage: 'run', error: describe(err) });
   }

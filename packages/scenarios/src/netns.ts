@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ERROR_CODES, LabError, type LabErrorCode, type LabErrorDetails } from '@keepalive-lab/core';
 import { scenarioRuns, type LoadedScenario } from './loader.js';
 import type { ResultDocument } from './result-document.js';
-import type { RunProgress } from './runner.js';
+import type { RunEvent, RunFollower } from './runner.js';
 
 /**
  * `network.namespace: true`: the whole scenario — every variant, in order —
@@ -18,7 +18,7 @@ import type { RunProgress } from './runner.js';
  *             tcp_tw_reuse = 0, then runToDocument(loaded) — the same code
  *             path, with the namespace flag off so it does not recurse
  *     stdout: NDJSON (NamespaceLine), one object with one key per line:
- *             { progress: RunProgress } for each event of the run's stream, as
+ *             { progress: RunEvent } for each event of the run's stream, as
  *             it happens, only when `progress` asked for them; then last
  *             { result: { ok: true, doc, localPortRange } | { ok: false, stage, error } }
  *     stderr: passed through to ours as it comes, its tail kept for errors
@@ -74,12 +74,14 @@ export type NetworkedDocument = ResultDocument & { network: NetworkOutcome };
 export interface NamespaceRequest {
   loaded: LoadedScenario;
   localPortRange: [number, number] | null;
-  /** Whether to send the run's stream (the parent has a listener). */
+  /** Whether to send the run's stream (the parent has a follower). */
   progress: boolean;
+  /** With `progress`: every event and request too, not only start, ready, ticks and end (RunFollower.detail). */
+  detail: boolean;
 }
 
 /** One line of the child's stdout: an event of the run's stream, or (last) its reply. */
-export type NamespaceLine = { progress: RunProgress } | { result: NamespaceReply };
+export type NamespaceLine = { progress: RunEvent } | { result: NamespaceReply };
 
 /** The child's last line: its document, or what failed. */
 export type NamespaceReply =
@@ -142,8 +144,8 @@ async function probe(): Promise<NamespaceSupport> {
  */
 export async function runInNamespace(
   loaded: LoadedScenario,
-  runHere: (l: LoadedScenario, onProgress?: (p: RunProgress) => void) => Promise<ResultDocument>,
-  onProgress?: (p: RunProgress) => void,
+  runHere: (l: LoadedScenario, follow?: RunFollower) => Promise<ResultDocument>,
+  follow?: RunFollower,
 ): Promise<NetworkedDocument> {
   const s = loaded.scenario;
   const range = s.network.localPortRange ?? null;
@@ -163,7 +165,11 @@ export async function runInNamespace(
   let why: string;
   const can = await namespaceSupport();
   if (can.ok) {
-    const reply = await inChild({ loaded, localPortRange: range, progress: onProgress !== undefined }, s.name, onProgress);
+    const reply = await inChild(
+      { loaded, localPortRange: range, progress: follow !== undefined, detail: follow?.detail === true },
+      s.name,
+      follow?.emit,
+    );
     if (reply.ok) return { ...reply.doc, network: { namespace: true, localPortRange: reply.localPortRange } };
     // The kernel refusing the range itself is the scenario's fault, not the machine's.
     if (reply.stage === 'run' || reply.error.errno === 'EINVAL') throw asLabError(reply.error, s.name);
@@ -182,7 +188,7 @@ export async function runInNamespace(
   process.stderr.write(`${s.name}: no network namespace here (${why}); running on this host's ports instead. ${note}\n`);
   onHost.add(loaded);
   try {
-    const doc = await runHere(loaded, onProgress);
+    const doc = await runHere(loaded, follow);
     return { ...doc, network: { namespace: false, localPortRange: host, why, note } };
   } finally {
     onHost.delete(loaded);
@@ -244,7 +250,7 @@ function asLabError(e: { code?: string; message: string; details?: LabErrorDetai
   return new LabError('LAB_ERR_RUN_FAILED', `${name}: the run in its network namespace failed: ${e.message}`);
 }
 
-/** The run's stream as the child tells it: the events the runner emits (RunProgress['type']). */
+/** The run's stream as the child tells it: the events the runner emits (RunEvent['type']). */
 const PROGRESS_TYPES = new Set<string>(['start', 'ready', 'tick', 'event', 'request', 'end']);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -256,7 +262,7 @@ function protocolLine(v: unknown): NamespaceLine | null {
   if (keys.length !== 1) return null;
   const { progress, result } = v;
   if (keys[0] === 'progress' && isObject(progress) && PROGRESS_TYPES.has(String(progress.type)) && typeof progress.t === 'number')
-    return { progress: progress as unknown as RunProgress };
+    return { progress: progress as unknown as RunEvent };
   if (
     keys[0] === 'result' &&
     isObject(result) &&
@@ -267,7 +273,7 @@ function protocolLine(v: unknown): NamespaceLine | null {
 }
 
 /** Spawns the child in its namespace and talks to it (talkToChild). */
-function inChild(req: NamespaceRequest, name: string, onProgress?: (p: RunProgress) => void): Promise<NamespaceReply> {
+function inChild(req: NamespaceRequest, name: string, onProgress?: (p: RunEvent) => void): Promise<NamespaceReply> {
   const child = spawn('unshare', ['-rn', '--', process.execPath, ...LOADER, ENTRY], { stdio: ['pipe', 'pipe', 'pipe'] });
   return talkToChild(child, req, name, onProgress);
 }
@@ -282,7 +288,7 @@ export async function talkToChild(
   child: ChildProcessWithoutNullStreams,
   req: NamespaceRequest,
   name: string,
-  onProgress?: (p: RunProgress) => void,
+  onProgress?: (p: RunEvent) => void,
 ): Promise<NamespaceReply> {
   let tail = '';
   let reply: NamespaceReply | null = null;

@@ -2,7 +2,7 @@ import type { LoadedScenario } from './loader.js';
 import { scenarioRuns } from './loader.js';
 import { runEnv } from './env.js';
 import { RESULT_SCHEMA, type ResultDocument, type VariantOutcome } from './result-document.js';
-import { runScenario, type RunProgress } from './runner.js';
+import { runScenario, type RunFollower } from './runner.js';
 import type { Metrics } from './metrics.js';
 import { needsNamespace, runInNamespace } from './netns.js';
 
@@ -10,9 +10,9 @@ import { needsNamespace, runInNamespace } from './netns.js';
  * Runs a loaded scenario — once, or once per variant in order — and builds
  * the result document. A variant failing its checks does not stop the next.
  */
-export async function runToDocument(loaded: LoadedScenario, onProgress?: (p: RunProgress) => void): Promise<ResultDocument> {
+export async function runToDocument(loaded: LoadedScenario, follow?: RunFollower): Promise<ResultDocument> {
   // network.namespace: the whole scenario runs in a child inside its own namespace, which calls back here (netns.ts).
-  if (needsNamespace(loaded)) return runInNamespace(loaded, runToDocument, onProgress);
+  if (needsNamespace(loaded)) return runInNamespace(loaded, runToDocument, follow);
   const runs = scenarioRuns(loaded);
   if (!runs.ok) throw runs.error;
   const startedAt = new Date().toISOString();
@@ -20,7 +20,7 @@ export async function runToDocument(loaded: LoadedScenario, onProgress?: (p: Run
   const source = { file: loaded.file, overrides: loaded.overrides.map((o) => o.text) };
   const only = runs.value.length === 1 && runs.value[0]?.variant === null ? runs.value[0] : null;
   if (only) {
-    const o = await runScenario(only.scenario, { ...(onProgress ? { onProgress } : {}) });
+    const o = await runScenario(only.scenario, { ...(follow ? { follow } : {}) });
     return {
       schema: RESULT_SCHEMA,
       scenario: only.scenario,
@@ -52,7 +52,7 @@ export async function runToDocument(loaded: LoadedScenario, onProgress?: (p: Run
   };
   for (const { variant, scenario } of runs.value) {
     const name = variant?.name ?? 'default';
-    const o = await runScenario(scenario, { variant: name, ...(onProgress ? { onProgress } : {}) });
+    const o = await runScenario(scenario, { variant: name, ...(follow ? { follow } : {}) });
     const outcome: VariantOutcome = {
       name,
       title: variant?.title ?? null,

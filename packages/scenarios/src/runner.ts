@@ -12,10 +12,12 @@ import type { Verdict } from './result-document.js';
 /**
  * The runner's event stream, as autocannon's run emits ticks and responses: every subscriber (the
  * progress line, the live page) follows the run from it, none polls. `t` is ms since this run
- * started, on the recorder's clock. One callback gets them all (RunOptions.onProgress); the CLI
- * fans it out to its subscribers. `RunProgress` keeps the name of the ticker it replaced.
+ * started, on the recorder's clock. One follower gets them (RunOptions.follow); the CLI fans it out
+ * to its subscribers. A follower that wants only the clock and the count (`detail: false`: start,
+ * ready, ticks, end) costs the run nothing per request; detail adds every recorded event and every
+ * ended request's record, which the client then builds an object for.
  */
-export type RunProgress = RunStart | RunReady | RunTick | RunLabEvent | RunRequestEnd | RunEnd;
+export type RunEvent = RunStart | RunReady | RunTick | RunLabEvent | RunRequestEnd | RunEnd;
 
 /** Before anything starts: what will run. */
 export interface RunStart {
@@ -90,19 +92,25 @@ export interface RunOutcome {
   durationMs: number;
 }
 
+/** Who follows a run: `emit` gets the stream in order; with `detail` false, only start, ready, tick and end. */
+export interface RunFollower {
+  emit: (p: RunEvent) => void;
+  detail: boolean;
+}
+
 export interface RunOptions {
   variant?: string | null;
-  /** Gets every event of the run's stream (RunProgress), in order. */
-  onProgress?: (p: RunProgress) => void;
+  follow?: RunFollower;
 }
 
 /**
  * One run of one resolved scenario: start the topology, fire the client,
  * close everything, then join, measure and check. Nothing here prints; what
- * happens is told on the run's stream (RunProgress) to whoever subscribed.
+ * happens is told on the run's stream (RunEvent) to whoever subscribed.
  */
 export async function runScenario(s: Scenario, options: RunOptions = {}): Promise<RunOutcome> {
-  const emit = options.onProgress;
+  const emit = options.follow?.emit;
+  const detail = options.follow?.detail === true;
   const variant = options.variant ?? null;
   const total = s.client.requests;
   const chain = chainOf(s);
@@ -112,9 +120,9 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
   emit?.({ type: 'start', t: recorder.now(), variant, scenario: s, hops: names, total, startedAt });
   // Subscribed before anything starts, so a peer's first connection is told too; kept until the
   // topology is closed, so the closes it causes are told as well.
-  const unsubscribe = emit ? recorder.on((event) => emit({ type: 'event', t: event.t, event })) : null;
+  const unsubscribe = emit && detail ? recorder.on((event) => emit({ type: 'event', t: event.t, event })) : null;
   try {
-    const outcome = await measuredRun(s, recorder, startedAt, names, variant, emit);
+    const outcome = await measuredRun(s, recorder, startedAt, names, variant, emit, detail);
     emit?.({
       type: 'end',
       t: recorder.now(),
@@ -145,7 +153,8 @@ async function measuredRun(
   startedAt: string,
   names: string[],
   variant: string | null,
-  emit: ((p: RunProgress) => void) | undefined,
+  emit: ((p: RunEvent) => void) | undefined,
+  detail: boolean,
 ): Promise<RunOutcome> {
   const topology = await startTopology(s, recorder);
   emit?.({ type: 'ready', t: recorder.now(), url: topology.url, originPorts: topology.originPorts });
@@ -181,15 +190,21 @@ async function measuredRun(
         ...(s.client.intervalSweep ? { intervalSweep: s.client.intervalSweep } : {}),
         hopHeader: s.client.hopHeader,
         recorder,
-        // Only for a subscriber: the client hands each record over as it ends, which costs it an object per request.
-        ...(emit
+        // Only for a follower: the count for the ticks, and with detail each record as it ends (an object per request).
+        ...(emit && detail
           ? {
               onRecord: (record: ClientRecord, done: number) => {
                 doneSoFar = done;
                 emit({ type: 'request', t: record.end ?? recorder.now(), record, done, total });
               },
             }
-          : {}),
+          : emit
+            ? {
+                onDone: (done: number) => {
+                  doneSoFar = done;
+                },
+              }
+            : {}),
       });
       records = load.records;
       durationMs = load.durationMs;

@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LabEvent } from '@keepalive-lab/core';
-import { loadScenario, runToDocument, type ResultDocument, type RunProgress } from '../src/index.js';
+import { loadScenario, runToDocument, type ResultDocument, type RunEvent } from '../src/index.js';
 import type { LoadedScenario } from '../src/loader.js';
 import { namespaceSupport, talkToChild, type NamespaceRequest, type NetworkedDocument } from '../src/netns.js';
 
@@ -48,10 +48,11 @@ const counts = (m: ResultDocument['metrics']) => Object.fromEntries(Object.entri
 describe.skipIf(!ns.ok)(`a namespaced run's progress, live${ns.ok ? '' : ` (skipped: ${ns.why})`}`, () => {
   it('reaches the listener as it happens: start, ready, every request, end, per variant, before the run resolves', async () => {
     const loaded = await smallScenario();
-    const got: { p: RunProgress; at: number; afterResolve: boolean }[] = [];
+    const got: { p: RunEvent; at: number; afterResolve: boolean }[] = [];
     let resolved = false;
     const t0 = performance.now();
-    const doc = (await runToDocument(loaded, (p) => got.push({ p, at: performance.now() - t0, afterResolve: resolved })).then((d) => {
+    const follow = { emit: (p: RunEvent) => got.push({ p, at: performance.now() - t0, afterResolve: resolved }), detail: true };
+    const doc = (await runToDocument(loaded, follow).then((d) => {
       resolved = true;
       return d;
     })) as NetworkedDocument;
@@ -62,7 +63,7 @@ describe.skipIf(!ns.ok)(`a namespaced run's progress, live${ns.ok ? '' : ` (skip
     expect(doc.network.namespace).toBe(true);
 
     // Per variant, as on the host: start, ready, the requests (done 1..N), end last; ticks and events in between.
-    const runs: RunProgress[][] = [];
+    const runs: RunEvent[][] = [];
     for (const { p } of got) {
       if (p.type === 'start') runs.push([]);
       runs[runs.length - 1]?.push(p);
@@ -74,8 +75,8 @@ describe.skipIf(!ns.ok)(`a namespaced run's progress, live${ns.ok ? '' : ` (skip
     for (const [i, run] of runs.entries()) {
       const variant = doc.variants?.[i];
       if (variant === undefined) throw new Error(`no variant ${i} in the document`);
-      const start = run[0] as Extract<RunProgress, { type: 'start' }>;
-      const end = run[run.length - 1] as Extract<RunProgress, { type: 'end' }>;
+      const start = run[0] as Extract<RunEvent, { type: 'start' }>;
+      const end = run[run.length - 1] as Extract<RunEvent, { type: 'end' }>;
       expect([start.variant, start.total, start.hops, start.scenario.client.keepAlive]).toEqual([
         variant.name,
         REQUESTS,
@@ -122,7 +123,7 @@ describe.skipIf(!ns.ok)(`a namespaced run's progress, live${ns.ok ? '' : ` (skip
   it('the child writes one line per event and then its result, and only the result when not asked for progress', async () => {
     const loaded = await smallScenario();
     const lines = async (progress: boolean) => {
-      const req: NamespaceRequest = { loaded, localPortRange: null, progress };
+      const req: NamespaceRequest = { loaded, localPortRange: null, progress, detail: progress };
       const entry = fileURLToPath(new URL('../src/netns-entry.ts', import.meta.url));
       const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
       const child = spawn('unshare', ['-rn', '--', process.execPath, '--import', tsx, entry], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -175,7 +176,7 @@ describe("the parent's reading of the child's lines", () => {
     const withDots = { ...tick(2), waitingFor: 'the origin … █ to close' };
     const bytes = [...Buffer.from(line({ progress: withDots }))];
     const cut = bytes.indexOf(0xe2) + 1; // inside '…'
-    const got: RunProgress[] = [];
+    const got: RunEvent[] = [];
     const reply = await talkToChild(
       play([line({ progress: tick(1) }), bytes.slice(0, cut), bytes.slice(cut), line(okResult)], { exit: 0 }),
       req,
@@ -195,7 +196,7 @@ describe("the parent's reading of the child's lines", () => {
   ])('fails at once on %s, killing a child that would go on', async (_what, writes, said, quoted) => {
     const child = play(writes as string[]);
     const t0 = performance.now();
-    const got: RunProgress[] = [];
+    const got: RunEvent[] = [];
     const err = await talkToChild(child, req, 'fake', (p) => got.push(p)).catch((e: unknown) => e);
     expect(err).toMatchObject({
       code: 'LAB_ERR_RUN_FAILED',

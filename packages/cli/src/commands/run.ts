@@ -55,11 +55,12 @@ export function runCommand(ctx: CommandContext, setExitCode: SetExitCode): Comma
           if (!flags.json && !flags.quiet)
             ctx.stdout.write(renderRunHeader(l.scenario, { color: c.level > 0, width: terminalWidth(ctx.stdout, flags.wide) }));
           const progress = tty ? progressLine(ctx.stderr) : null;
-          const unsubscribe = progress ? hub.subscribe(progress.follow) : null;
+          // The line needs only the clock and the count: the run makes no record per request for it.
+          const unsubscribe = progress ? hub.subscribe(progress.follow, { detail: false }) : null;
           let doc: ResultDocument;
           try {
             // The runner's stream goes to whoever follows it: the progress line, the live page.
-            doc = await runToDocument(l, hub.size > 0 ? hub.emit : undefined);
+            doc = await runToDocument(l, hub.follower() ?? undefined);
           } catch (err) {
             // A run that could not happen (a missing peer, a component failing) fails that scenario
             // only: the others still run, and the exit code says something failed.

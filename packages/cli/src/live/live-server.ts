@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { LabError, isLabError, listenOn } from '@keepalive-lab/core';
-import type { RunProgress } from '@keepalive-lab/scenarios';
+import type { RunEvent } from '@keepalive-lab/scenarios';
 import { livePage, type LiveModel } from '@keepalive-lab/report';
 
 /** How often pages get what changed: every run event updates the model at once, the pages at most this often. */
@@ -17,7 +17,7 @@ export interface LiveServer {
   readonly url: string;
   readonly port: number;
   /** One event of the run's stream. */
-  apply(p: RunProgress): void;
+  apply(p: RunEvent): void;
   /** Sends what changed now (the run ended: the pages see its last state at once). */
   flush(): void;
   /** Pages connected now. */

@@ -1,4 +1,4 @@
-import type { RunProgress } from '@keepalive-lab/scenarios';
+import type { RunEvent } from '@keepalive-lab/scenarios';
 import type { ReplayItem } from '@keepalive-lab/report';
 
 /**
@@ -8,7 +8,7 @@ import type { ReplayItem } from '@keepalive-lab/report';
  */
 export class ReplayPlayer {
   readonly #items: ReplayItem[];
-  readonly #emit: (p: RunProgress) => void;
+  readonly #emit: (p: RunEvent) => void;
   #next = 0;
   #speed: number;
   #paused = false;
@@ -20,7 +20,7 @@ export class ReplayPlayer {
   /** Resolves when the last item has been played (the first time). */
   readonly finished: Promise<void>;
 
-  constructor(items: ReplayItem[], speed: number, emit: (p: RunProgress) => void) {
+  constructor(items: ReplayItem[], speed: number, emit: (p: RunEvent) => void) {
     this.#items = items;
     this.#speed = speed;
     this.#emit = emit;

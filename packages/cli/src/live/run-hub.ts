@@ -1,33 +1,37 @@
-import type { RunProgress } from '@keepalive-lab/scenarios';
+import type { RunEvent, RunFollower } from '@keepalive-lab/scenarios';
 
-export type RunSubscriber = (p: RunProgress) => void;
+export type RunSubscriber = (p: RunEvent) => void;
 
 /**
- * The runner takes one callback for its stream; the hub hands each event to
+ * The runner takes one follower for its stream; the hub hands each event to
  * every subscriber (the progress line, the live page) in the order they
- * subscribed. `emit` is that callback.
+ * subscribed. A subscriber says whether it needs the detail (every recorded
+ * event, every request's record) or only the clock and the count (start,
+ * ready, ticks, end): the run pays for detail only when someone reads it.
  */
 export interface RunHub {
-  readonly emit: RunSubscriber;
+  /** What the runner is given; null when nobody subscribed. */
+  follower(): RunFollower | null;
   /** Returns the unsubscribe function. */
-  subscribe(fn: RunSubscriber): () => void;
-  readonly size: number;
+  subscribe(fn: RunSubscriber, wants?: { detail: boolean }): () => void;
 }
 
 export function runHub(): RunHub {
-  let subscribers: RunSubscriber[] = [];
+  let subscribers: { fn: RunSubscriber; detail: boolean }[] = [];
+  const emit = (p: RunEvent): void => {
+    for (const s of subscribers) if (s.detail || !isDetail(p)) s.fn(p);
+  };
   return {
-    emit: (p) => {
-      for (const fn of subscribers) fn(p);
-    },
-    subscribe(fn) {
-      subscribers = [...subscribers, fn];
+    follower: () => (subscribers.length === 0 ? null : { emit, detail: subscribers.some((s) => s.detail) }),
+    subscribe(fn, wants = { detail: true }) {
+      const entry = { fn, detail: wants.detail };
+      subscribers = [...subscribers, entry];
       return () => {
-        subscribers = subscribers.filter((s) => s !== fn);
+        subscribers = subscribers.filter((s) => s !== entry);
       };
-    },
-    get size() {
-      return subscribers.length;
     },
   };
 }
+
+/** The events a follower without detail is not sent: the recorder's and the client's, one or more per request. */
+const isDetail = (p: RunEvent): boolean => p.type === 'event' || p.type === 'request';

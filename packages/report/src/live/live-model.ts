@@ -1,5 +1,5 @@
 import type { LabEvent } from '@keepalive-lab/core';
-import type { RunProgress, RunStart } from '@keepalive-lab/scenarios';
+import type { RunEvent, RunStart } from '@keepalive-lab/scenarios';
 import { markdownToHtml } from '../html/markdown.js';
 import { Lanes } from './live-lanes.js';
 import { LOG_LINES, StoryTeller, seconds } from './live-story.js';
@@ -30,7 +30,7 @@ interface RunState {
 }
 
 /**
- * What the live page shows, built from the runner's stream (RunProgress) as
+ * What the live page shows, built from the runner's stream (RunEvent) as
  * it comes: one lane per connection at each link, requests as bars, closes
  * with who and why, counters, a log. The server applies every event (cheap:
  * a few map lookups) and sends `take()` at most every flush interval, so
@@ -67,7 +67,7 @@ export class LiveModel {
     this.#changed = true;
   }
 
-  apply(p: RunProgress): void {
+  apply(p: RunEvent): void {
     this.#changed = true;
     if (p.type === 'start') {
       this.#begin(p);

@@ -5,7 +5,7 @@ import {
   hopNames,
   waitingFor,
   type ResultDocument,
-  type RunProgress,
+  type RunEvent,
   type Scenario,
   type Verdict,
 } from '@keepalive-lab/scenarios';
@@ -16,7 +16,7 @@ export const VARIANT_PAUSE_MS = 1000;
 /** One event of a replay: `at` on the replay's own clock (ms; variants one after another), `p` on its run's. */
 export interface ReplayItem {
   at: number;
-  p: RunProgress;
+  p: RunEvent;
 }
 
 interface SavedRun {
@@ -75,14 +75,14 @@ function savedRuns(doc: ResultDocument): SavedRun[] {
 function runTimeline(run: SavedRun): ReplayItem[] {
   const { scenario, variant } = run;
   const total = run.requests.length;
-  const body: RunProgress[] = run.events.map((event) => ({ type: 'event', t: event.t, event }));
+  const body: RunEvent[] = run.events.map((event) => ({ type: 'event', t: event.t, event }));
   const ended = run.requests.filter((r) => r.end !== null).sort((a, b) => (a.end ?? 0) - (b.end ?? 0));
   for (const [i, record] of ended.entries()) body.push({ type: 'request', t: record.end ?? 0, record, done: i + 1, total });
   // Stable: at the same t, events keep their recorded order and come before the answers.
   body.sort((a, b) => a.t - b.t);
   const end = Math.max(run.durationMs, body[body.length - 1]?.t ?? 0);
   const hint = waitingFor(scenario);
-  const ticks: RunProgress[] = [];
+  const ticks: RunEvent[] = [];
   let done = 0; // answers up to this tick
   for (let t = TICK_MS; t < end; t += TICK_MS) {
     while (done < ended.length && (ended[done]?.end ?? 0) <= t) done++;
