@@ -31,7 +31,7 @@ export function addL7Options(cmd: Command): void {
     )
     .option('--max-header-size <bytes>', `l7: 431 for a larger request head (default ${d.maxHeaderSize})`)
     .option('--max-header-count <n>', `l7: 431 for more header fields (default ${d.maxHeaderCount})`)
-    .option('--no-retry', 'l7: never retry, even an idempotent request on a stale pooled socket');
+    .option('--no-retry-stale', 'l7: never retry, even an idempotent request on a stale pooled socket (knob retryStale)');
 }
 
 /** Every flag addL7Options adds (read off a scratch command, so the list cannot fall behind it). */
@@ -55,7 +55,7 @@ export interface L7Flags {
   clientTimeout?: unknown;
   maxHeaderSize?: unknown;
   maxHeaderCount?: unknown;
-  retry?: unknown;
+  retryStale?: unknown;
   /** The proxy command's other flags (--listen, --json...) pass through untouched. */
   [flag: string]: unknown;
 }
@@ -133,7 +133,7 @@ export function l7OptionsFromFlags(common: CommonProxyOptions, flags: L7Flags): 
     clientTimeout: duration(flags.clientTimeout, '--client-timeout'),
     maxHeaderSize: whole(flags.maxHeaderSize, '--max-header-size'),
     maxHeaderCount: whole(flags.maxHeaderCount, '--max-header-count'),
-    retryStale: flags.retry !== false,
+    retryStale: flags.retryStale !== false,
   };
   // The library checks bounds and relations (idle ≤ max); its error is renamed to the flag.
   const r = resolveL7Options(options);
