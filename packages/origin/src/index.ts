@@ -1,4 +1,14 @@
 export { Origin, createOrigin } from './origin.js';
-export { ORIGIN_DEFAULTS, DEFAULT_BODY, type OriginOptions, type OriginFaults, type ResolvedOriginOptions } from './options.js';
+export {
+  ORIGIN_DEFAULTS,
+  ORIGIN_PROTOCOLS,
+  DEFAULT_BODY,
+  H2C_REFUSED_WHY,
+  h2cConflicts,
+  type OriginOptions,
+  type OriginFaults,
+  type OriginProtocol,
+  type ResolvedOriginOptions,
+} from './options.js';
 export type { OriginCounters } from './context.js';
 export type { FaultName } from './faults/index.js';

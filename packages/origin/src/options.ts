@@ -24,9 +24,20 @@ export interface OriginFaults {
   outageOnCue?: boolean;
 }
 
+/** The wire protocols the origin speaks; one per origin. */
+export const ORIGIN_PROTOCOLS = ['http/1.1', 'h2c'] as const;
+export type OriginProtocol = (typeof ORIGIN_PROTOCOLS)[number];
+
 export interface OriginOptions {
   /** Stamped in `x-lab-origin` and every event. Default 'origin'. */
   name?: string;
+  /**
+   * 'http/1.1' (default): node:http, node's keep-alive as it is. 'h2c':
+   * node:http2 over cleartext with prior knowledge (no upgrade, no HTTP/1.1
+   * fallback): one TCP connection, many streams (h2c.ts). The HTTP/1.1-only
+   * knobs (H2C_REFUSED) are refused with it.
+   */
+  protocol?: OriginProtocol;
   /** Default 127.0.0.1:0 (any free port). */
   listen?: Endpoint;
   /**
@@ -65,6 +76,7 @@ export interface OriginOptions {
 
 export interface ResolvedOriginOptions {
   name: string;
+  protocol: OriginProtocol;
   listen: Endpoint;
   keepAliveTimeout: number;
   maxRequestsPerSocket: number;
@@ -82,6 +94,7 @@ export interface ResolvedOriginOptions {
 /** Defaults in one place; units in comments. */
 export const ORIGIN_DEFAULTS = {
   name: 'origin',
+  protocol: 'http/1.1' as OriginProtocol,
   listen: { host: '127.0.0.1', port: 0 },
   keepAliveTimeout: 5000, // ms, Node 20's own default
   maxRequestsPerSocket: 0, // unlimited
@@ -101,8 +114,11 @@ export function resolveOriginOptions(options: OriginOptions = {}): ResolvedOrigi
   if (typeof name !== 'string' || name === '' || !/^[\x21-\x7e]+$/.test(name)) {
     throw badOption('name', 'a non-empty name of visible ASCII characters (it goes in a header)', name);
   }
-  return {
+  const protocol = options.protocol ?? ORIGIN_DEFAULTS.protocol;
+  if (!ORIGIN_PROTOCOLS.includes(protocol)) throw badOption('protocol', ORIGIN_PROTOCOLS.join(' or '), protocol);
+  const resolved: ResolvedOriginOptions = {
     name,
+    protocol,
     listen: options.listen ?? { ...ORIGIN_DEFAULTS.listen },
     keepAliveTimeout: count('keepAliveTimeout', options.keepAliveTimeout, ORIGIN_DEFAULTS.keepAliveTimeout),
     maxRequestsPerSocket: count('maxRequestsPerSocket', options.maxRequestsPerSocket, ORIGIN_DEFAULTS.maxRequestsPerSocket),
@@ -123,6 +139,61 @@ export function resolveOriginOptions(options: OriginOptions = {}): ResolvedOrigi
     // nobody collects its events. Pass a recorder to collect them.
     recorder: options.recorder ?? new Recorder({ keep: false }),
   };
+  if (protocol === 'h2c') {
+    const [first] = h2cConflicts(resolved);
+    if (first !== undefined) throw badOption(first.path, `${first.expected} (${H2C_REFUSED_WHY})`, first.found);
+  }
+  return resolved;
+}
+
+/** Why a knob is refused with h2c, in every message that refuses one. */
+export const H2C_REFUSED_WHY = 'HTTP/1.1 only; protocol h2c';
+
+/**
+ * Knobs that are HTTP/1.1 mechanisms, refused with `protocol: 'h2c'` when set
+ * to anything but their default: the fault knobs under faults/ (they act on
+ * one HTTP/1.1 socket per request exchange), the closing window (node:http's
+ * idle 'timeout' hook), `Connection: close` (no such header in HTTP/2, which
+ * forbids connection-specific headers, RFC 9113 §8.2.2) and the
+ * `Keep-Alive: timeout=N` hint (likewise). `faults.downFor` too: its outage
+ * rests on node:http closing idle keep-alive sockets at server.close(), which
+ * node:http2 does not do for idle sessions, so with h2c the listener would
+ * close but `down` would wait for every session to end.
+ * The paths are the option's (and the scenario field's, under `origins.N.`).
+ */
+export const H2C_REFUSED: readonly {
+  path: string;
+  expected: string;
+  isSet: (o: H2cCheckable) => boolean;
+  found: (o: H2cCheckable) => unknown;
+}[] = [
+  { path: 'keepAlive', expected: 'true', isSet: (o) => o.keepAlive === false, found: (o) => o.keepAlive },
+  { path: 'keepAliveHint', expected: 'true', isSet: (o) => o.keepAliveHint === false, found: (o) => o.keepAliveHint },
+  { path: 'closeWindow', expected: '0', isSet: (o) => positive(o.closeWindow), found: (o) => o.closeWindow },
+  { path: 'faults.dropOnReuse', expected: 'false', isSet: (o) => o.faults?.dropOnReuse === true, found: (o) => o.faults?.dropOnReuse },
+  {
+    path: 'faults.resetMidResponse',
+    expected: 'false',
+    isSet: (o) => o.faults?.resetMidResponse === true,
+    found: (o) => o.faults?.resetMidResponse,
+  },
+  { path: 'faults.silent', expected: 'false', isSet: (o) => o.faults?.silent === true, found: (o) => o.faults?.silent },
+  { path: 'faults.downFor', expected: '0', isSet: (o) => positive(o.faults?.downFor), found: (o) => o.faults?.downFor },
+];
+
+/** What H2C_REFUSED reads: resolved options, or a scenario's origin (durations in ms). Loose: a scenario may be half-valid. */
+export interface H2cCheckable {
+  keepAlive?: unknown;
+  keepAliveHint?: unknown;
+  closeWindow?: unknown;
+  faults?: { dropOnReuse?: unknown; resetMidResponse?: unknown; silent?: unknown; downFor?: unknown } | undefined;
+}
+
+const positive = (v: unknown): boolean => typeof v === 'number' && v > 0;
+
+/** The HTTP/1.1-only knobs set on options meant for h2c, in H2C_REFUSED's order; empty when none. */
+export function h2cConflicts(o: H2cCheckable): { path: string; expected: string; found: unknown }[] {
+  return H2C_REFUSED.filter((r) => r.isSet(o)).map((r) => ({ path: r.path, expected: r.expected, found: r.found(o) }));
 }
 
 function count(option: string, value: number | undefined, fallback: number): number {

@@ -1,9 +1,11 @@
-import { createServer } from 'node:http';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createH2cServer, type Http2Server } from 'node:http2';
 import type { Socket } from 'node:net';
 import { ServerBase, type Endpoint, type Recorder } from '@keepalive-lab/core';
 import { openConnection } from './connection.js';
 import { newCounters, type OriginContext, type OriginCounters } from './context.js';
 import { closeWindowOnIdle, planFaults } from './faults/index.js';
+import { serveH2c, type H2cServing } from './h2c.js';
 import { createRequestHandler } from './handler.js';
 import { idleCloseBuffer } from './idle-close-buffer.js';
 import { resolveOriginOptions, type OriginOptions, type ResolvedOriginOptions } from './options.js';
@@ -17,6 +19,9 @@ import { makeBody } from './response.js';
  * Two knobs bend node's idle close, each in its own file and absent at its
  * default: idleCloseBuffer moves it (idle-close-buffer.ts), closeWindow
  * delays it and drops what arrives meanwhile (faults/close-window.ts).
+ * With `protocol: 'h2c'` the server is node:http2's instead, wired in h2c.ts
+ * (same records, stamps and counters; idle close and request cap told in
+ * GOAWAYs): this class only chooses.
  */
 export class Origin extends ServerBase {
   readonly name: string;
@@ -25,14 +30,13 @@ export class Origin extends ServerBase {
   readonly #ctx: OriginContext;
   #downTimer: NodeJS.Timeout | null = null;
   #outageBegun = false;
+  /** Set with protocol h2c: the http2 side; null for HTTP/1.1. */
+  readonly #h2c: H2cServing | null;
 
   constructor(options: OriginOptions = {}) {
     const resolved = resolveOriginOptions(options);
-    const server = createServer();
-    // Node's own knobs, not reimplemented: the lab shows what node does.
-    server.keepAliveTimeout = resolved.keepAliveTimeout;
-    server.maxRequestsPerSocket = resolved.maxRequestsPerSocket;
-    super(server, { listen: resolved.listen });
+    const h2c: Http2Server | null = resolved.protocol === 'h2c' ? createH2cServer() : null;
+    super(h2c ?? createServer(), { listen: resolved.listen });
     this.name = resolved.name;
     this.options = resolved;
     this.recorder = resolved.recorder;
@@ -46,6 +50,15 @@ export class Origin extends ServerBase {
       lastConnId: 0,
       closing: false,
     };
+    if (h2c !== null) {
+      this.#h2c = serveH2c(h2c, this.#ctx, (socket) => this.track(socket));
+      return;
+    }
+    this.#h2c = null;
+    const server = this.server as HttpServer;
+    // Node's own knobs, not reimplemented: the lab shows what node does.
+    server.keepAliveTimeout = resolved.keepAliveTimeout;
+    server.maxRequestsPerSocket = resolved.maxRequestsPerSocket;
     // Registered after node's own 'connection' listener, so node's socket
     // listeners always run before ours (see openConnection).
     server.on('connection', (socket: Socket) => {
@@ -109,9 +122,14 @@ export class Origin extends ServerBase {
    * At close(): node's server.close() has already destroyed idle keep-alive
    * sockets (closeIdleConnections). An idle one left is ended; a busy one
    * gets its answer with `Connection: close`, then node ends it; a silent one
-   * is destroyed when the grace period runs out.
+   * is destroyed when the grace period runs out. h2c: each session gets a
+   * GOAWAY and closes once its open streams are answered (h2c.ts).
    */
   protected override endSocket(socket: Socket): void {
+    if (this.#h2c !== null) {
+      this.#h2c.endSocket(socket);
+      return;
+    }
     const conn = this.#ctx.connections.get(socket);
     if (conn === undefined) {
       socket.end();

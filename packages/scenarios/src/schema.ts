@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { countField, durationField } from '@keepalive-lab/core';
+import { H2C_REFUSED_WHY, ORIGIN_PROTOCOLS, h2cConflicts } from '@keepalive-lab/origin';
 import { PROXY_COMPONENTS, PROXY_KINDS } from '@keepalive-lab/proxies';
 import { fieldDoc } from './reference/field-doc.js';
 
@@ -32,6 +33,17 @@ export const faultsSchema = z
 export const originSchema = z
   .object({
     name: name.default('origin').describe(fieldDoc('stamped in `x-lab-origin`; `origin.<name>.requests` counts its requests', 'blue')),
+    protocol: z
+      .enum(ORIGIN_PROTOCOLS)
+      .default('http/1.1')
+      .describe(
+        fieldDoc(
+          '`h2c`: HTTP/2 over cleartext with prior knowledge (one connection, many streams; `nth` = the stream on its connection); ' +
+            'the idle close (GOAWAY) and `maxRequestsPerSocket` (GOAWAY after N streams) hold, the HTTP/1.1-only fields ' +
+            '(`keepAlive`, `keepAliveHint`, `closeWindow`, `faults`) must keep their defaults',
+          'h2c',
+        ),
+      ),
     port: count(0)
       .max(65535)
       .default(0)
@@ -74,7 +86,13 @@ export const originSchema = z
       .describe(fieldDoc('body size of each answer; unset: `ok` and a newline', '65536', 'bytes')),
     faults: faultsSchema.default({}),
   })
-  .strict();
+  .strict()
+  // h2c: every HTTP/1.1-only field left at its default (the list is the origin's own: options.ts H2C_REFUSED).
+  .superRefine((o, ctx) => {
+    if (o.protocol !== 'h2c') return;
+    for (const c of h2cConflicts(o))
+      ctx.addIssue({ code: 'custom', path: c.path.split('.'), message: `${c.expected} (${H2C_REFUSED_WHY})` });
+  });
 
 /**
  * The `proxy:` block: one strict object per registered kind, its knobs read

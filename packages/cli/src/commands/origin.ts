@@ -9,7 +9,14 @@ import {
   type OriginEvent,
   type OriginFaultEvent,
 } from '@keepalive-lab/core';
-import { ORIGIN_DEFAULTS, createOrigin, type OriginOptions, type ResolvedOriginOptions } from '@keepalive-lab/origin';
+import {
+  ORIGIN_DEFAULTS,
+  ORIGIN_PROTOCOLS,
+  createOrigin,
+  type OriginOptions,
+  type OriginProtocol,
+  type ResolvedOriginOptions,
+} from '@keepalive-lab/origin';
 import type { CommandContext } from '../context.js';
 import { lineWriter } from '../ndjson.js';
 import { jsonPrinter, serveUntilStopped, type ServePrinter } from '../serve.js';
@@ -18,6 +25,7 @@ import { jsonPrinter, serveUntilStopped, type ServePrinter } from '../serve.js';
 interface OriginFlags {
   listen: string;
   name: string;
+  protocol: string;
   keepAliveTimeout: string;
   maxRequestsPerSocket: string;
   keepAliveHint: boolean;
@@ -49,6 +57,12 @@ export function originCommand(ctx: CommandContext): Command {
     .description('run the port-tracking origin: prints remote port, connection and nth for every request, and what each fault did')
     .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
     .option('--name <name>', 'name stamped in x-lab-origin and in events', ORIGIN_DEFAULTS.name)
+    .option(
+      '--protocol <protocol>',
+      `${ORIGIN_PROTOCOLS.join(' or ')}; h2c: HTTP/2 over cleartext with prior knowledge (one connection, many streams), ` +
+        'the HTTP/1.1-only flags (faults, --close-window, --no-keep-alive, --no-keep-alive-hint) refused with it',
+      ORIGIN_DEFAULTS.protocol,
+    )
     .option(
       '--keep-alive-timeout <duration>',
       "node's server.keepAliveTimeout, advertised as `Keep-Alive: timeout=N`; 0ms = no idle close",
@@ -131,8 +145,17 @@ function parseFlags(flags: OriginFlags): OriginOptions {
       },
     );
   }
+  if (!(ORIGIN_PROTOCOLS as readonly string[]).includes(flags.protocol)) {
+    const expected = `one of ${ORIGIN_PROTOCOLS.join(', ')}`;
+    throw new LabError('LAB_ERR_USAGE', `--protocol: expected ${expected}, found ${JSON.stringify(flags.protocol)}`, {
+      path: '--protocol',
+      expected,
+      found: JSON.stringify(flags.protocol),
+    });
+  }
   return {
     name: flags.name,
+    protocol: flags.protocol as OriginProtocol,
     listen: listen.value,
     keepAliveTimeout: duration(flags.keepAliveTimeout, '--keep-alive-timeout'),
     maxRequestsPerSocket: Number(flags.maxRequestsPerSocket),
@@ -163,6 +186,13 @@ const FAULT_OUTCOME: Record<string, string> = {
 
 /** The idle close as the listening line tells it. */
 function idleLine(o: Readonly<ResolvedOriginOptions>): string {
+  if (o.protocol === 'h2c') {
+    const idle =
+      o.keepAliveTimeout === 0
+        ? 'no idle timeout'
+        : `idle timeout ${formatDuration(o.keepAliveTimeout)}: idle sessions get a GOAWAY after ${formatDuration(o.keepAliveTimeout + o.idleCloseBuffer)}`;
+    return `h2c, ${idle}`;
+  }
   if (o.keepAliveTimeout === 0) return 'no keep-alive idle timeout';
   const timeout = formatDuration(o.keepAliveTimeout);
   const closeAt = formatDuration(o.keepAliveTimeout + o.idleCloseBuffer);
