@@ -26,10 +26,12 @@ export async function serveUntilStopped<E extends LabEvent>(
   const unsubscribe = recorder.on((e) => {
     if (mine(e)) print.event(e);
   });
+  // Asked for before listening: the handlers are in place before the listening line tells anyone to send a signal.
+  const stop = ctx.stopSignal;
   let signal: string;
   try {
     print.listening(await server.listen());
-    signal = await ctx.stopSignal;
+    signal = await stop;
   } finally {
     await server.close();
     unsubscribe();
