@@ -59,7 +59,8 @@ describe('lab proxy <kind>, no knob flags', () => {
 describe('knob flags that share a word', () => {
   it("apache's --retry sets retry=, l7's --no-retry-stale turns off its stale retry: neither takes the other's value", async () => {
     const apache = fakeContext();
-    expect(await main(['node', 'lab', 'proxy', 'apache', '--target', '127.0.0.1:9', '--retry', '5s', '--print-config'], apache.ctx)).toBe(0);
+    const argv = ['node', 'lab', 'proxy', 'apache', '--target', '127.0.0.1:9', '--retry', '5s', '--print-config'];
+    expect(await main(argv, apache.ctx)).toBe(0);
     expect(apache.out()).toMatch(/BalancerMember http:\/\/127\.0\.0\.1:9 .*retry=5\b/);
     const l7 = fakeContext();
     expect(await main(['node', 'lab', 'proxy', 'l7', '--target', '127.0.0.1:9', '--retry', '5s'], l7.ctx)).toBe(2);

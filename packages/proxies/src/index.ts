@@ -14,8 +14,10 @@ export { createL7Proxy, L7Proxy } from './l7/index.js';
 export {
   L7_DEFAULTS,
   BALANCE_MODES,
+  UPSTREAM_PROTOCOLS,
   resolveL7Options,
   type BalanceMode,
+  type UpstreamProtocol,
   type L7ProxyOptions,
   type ResolvedL7Options,
 } from './l7-kit/options.js';

@@ -1,6 +1,14 @@
 import { Command } from 'commander';
 import { LabError, formatDuration, parseDuration, type Endpoint, type Recorder } from '@keepalive-lab/core';
-import { BALANCE_MODES, L7_DEFAULTS, resolveL7Options, type BalanceMode, type L7ProxyOptions } from '@keepalive-lab/proxies';
+import {
+  BALANCE_MODES,
+  L7_DEFAULTS,
+  UPSTREAM_PROTOCOLS,
+  resolveL7Options,
+  type BalanceMode,
+  type L7ProxyOptions,
+  type UpstreamProtocol,
+} from '@keepalive-lab/proxies';
 
 /**
  * The knobs of `lab proxy l7`. Values stay undefined unless given, so the
@@ -31,7 +39,11 @@ export function addL7Options(cmd: Command): void {
     )
     .option('--max-header-size <bytes>', `l7: 431 for a larger request head (default ${d.maxHeaderSize})`)
     .option('--max-header-count <n>', `l7: 431 for more header fields (default ${d.maxHeaderCount})`)
-    .option('--no-retry-stale', 'l7: never retry, even an idempotent request on a stale pooled socket (knob retryStale)');
+    .option('--no-retry-stale', 'l7: never retry, even an idempotent request on a stale pooled socket (knob retryStale)')
+    .option(
+      '--upstream-protocol <protocol>',
+      `l7: ${UPSTREAM_PROTOCOLS.join(' | ')}; h2c: one HTTP/2 session per origin, without the pool's flags (default ${d.upstreamProtocol})`,
+    );
 }
 
 /** Every flag addL7Options adds (read off a scratch command, so the list cannot fall behind it). */
@@ -56,6 +68,7 @@ export interface L7Flags {
   maxHeaderSize?: unknown;
   maxHeaderCount?: unknown;
   retryStale?: unknown;
+  upstreamProtocol?: unknown;
   /** The proxy command's other flags (--listen, --json...) pass through untouched. */
   [flag: string]: unknown;
 }
@@ -81,6 +94,8 @@ const FLAG_OF: Record<string, string> = {
   clientTimeout: '--client-timeout',
   maxHeaderSize: '--max-header-size',
   maxHeaderCount: '--max-header-count',
+  keepAliveHint: '--no-keep-alive-hint',
+  upstreamProtocol: '--upstream-protocol',
   targets: '--target',
 };
 
@@ -117,6 +132,25 @@ function balance(value: unknown): BalanceMode | undefined {
   return mode;
 }
 
+function upstreamProtocol(value: unknown): UpstreamProtocol | undefined {
+  if (value === undefined) return undefined;
+  const p = UPSTREAM_PROTOCOLS.find((m) => m === value);
+  if (p === undefined) {
+    const expected = UPSTREAM_PROTOCOLS.join(' | ');
+    throw new LabError(
+      'LAB_ERR_USAGE',
+      `--upstream-protocol: expected one of ${UPSTREAM_PROTOCOLS.join(', ')}, found ${JSON.stringify(value)}`,
+      {
+        path: '--upstream-protocol',
+        expected,
+        found: JSON.stringify(value),
+        known: [...UPSTREAM_PROTOCOLS],
+      },
+    );
+  }
+  return p;
+}
+
 /** Maps parsed flags to L7ProxyOptions; every value is checked here, and a bad one names its flag. */
 export function l7OptionsFromFlags(common: CommonProxyOptions, flags: L7Flags): L7ProxyOptions {
   const options: L7ProxyOptions = {
@@ -124,7 +158,8 @@ export function l7OptionsFromFlags(common: CommonProxyOptions, flags: L7Flags): 
     maxSockets: whole(flags.maxSockets, '--max-sockets'),
     maxIdleSockets: whole(flags.maxIdleSockets, '--max-idle-sockets'),
     poolIdleTimeout: duration(flags.poolIdleTimeout, '--pool-idle-timeout'),
-    keepAliveHint: flags.keepAliveHint !== false,
+    // Set only by --no-keep-alive-hint: h2c refuses the hint's options, so none is passed that nobody gave.
+    keepAliveHint: flags.keepAliveHint === false ? false : undefined,
     keepAliveHintMargin: duration(flags.keepAliveHintMargin, '--keep-alive-hint-margin'),
     balance: balance(flags.balance),
     upstreamTimeout: duration(flags.upstreamTimeout, '--upstream-timeout'),
@@ -134,9 +169,11 @@ export function l7OptionsFromFlags(common: CommonProxyOptions, flags: L7Flags): 
     maxHeaderSize: whole(flags.maxHeaderSize, '--max-header-size'),
     maxHeaderCount: whole(flags.maxHeaderCount, '--max-header-count'),
     retryStale: flags.retryStale !== false,
+    upstreamProtocol: upstreamProtocol(flags.upstreamProtocol),
   };
-  // The library checks bounds and relations (idle ≤ max); its error is renamed to the flag.
-  const r = resolveL7Options(options);
+  // The library checks bounds and relations (idle ≤ max; h2c without the pool's flags); its error is renamed to
+  // the flag. Both upstream protocols pass here: l7-fast refuses h2c when it is built (createProxy).
+  const r = resolveL7Options(options, UPSTREAM_PROTOCOLS);
   if (!r.ok) {
     const path = r.error.details.path ?? '';
     const flag = FLAG_OF[path] ?? path;

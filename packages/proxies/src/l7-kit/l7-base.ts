@@ -2,7 +2,7 @@ import type { Server, Socket } from 'node:net';
 import { formatEndpoint, ServerBase, type CloseReason, type Endpoint, type Recorder } from '@keepalive-lab/core';
 import { Balancer } from './balancer.js';
 import type { ResolvedL7Options } from './options.js';
-import { UpstreamPool, type PoolHooks, type UpstreamConn } from './upstream-pool.js';
+import { UpstreamPool, type PoolHooks, type UpstreamConnRef } from './upstream-pool.js';
 
 /** One origin of the proxy, with its pool. */
 export interface Target {
@@ -56,7 +56,7 @@ export interface L7Context {
   readonly balancer: Balancer;
   readonly closing: boolean;
   countRetry(): void;
-  recordForward(ex: ForwardedExchange, conn: UpstreamConn | null, reused: boolean): void;
+  recordForward(ex: ForwardedExchange, conn: UpstreamConnRef | null, reused: boolean): void;
   recordReject(client: { readonly id: number }, id: string | null, status: number, why: string): void;
 }
 
@@ -90,7 +90,7 @@ export abstract class L7Base<C extends L7BaseClient> extends ServerBase implemen
     this.via = `1.1 ${options.name}`;
     this.recorder = options.recorder;
     this.balancer = new Balancer(options.balance, options.targets.length);
-    const hooks = this.#poolHooks();
+    const hooks = this.upstreamHooks();
     this.targets = options.targets.map((endpoint) => {
       const label = formatEndpoint(endpoint);
       const pool = new UpstreamPool(
@@ -153,7 +153,7 @@ export abstract class L7Base<C extends L7BaseClient> extends ServerBase implemen
     this.#retries++;
   }
 
-  recordForward(ex: ForwardedExchange, conn: UpstreamConn | null, reused: boolean): void {
+  recordForward(ex: ForwardedExchange, conn: UpstreamConnRef | null, reused: boolean): void {
     const r = this.recorder;
     // One per request: not even built when nothing keeps or reads it (the bench's recorder).
     if (!r.keep && !r.hasListeners) return;
@@ -204,7 +204,13 @@ export abstract class L7Base<C extends L7BaseClient> extends ServerBase implemen
     return c;
   }
 
-  #poolHooks(): (label: string) => PoolHooks {
+  /**
+   * What an upstream connection of a target tells the proxy: tracking, ids,
+   * and its upstream-open and upstream-close events. The pools get it; so
+   * does an engine's own upstream of another protocol (l7's h2c sessions),
+   * so its events and ids are the pools'.
+   */
+  protected upstreamHooks(): (label: string) => PoolHooks {
     const r = this.recorder;
     const proxy = this.options.name;
     return (target) => ({

@@ -4,6 +4,26 @@ import { fail, LabError, ok, Recorder, type Endpoint, type Result } from '@keepa
 export const BALANCE_MODES = ['rr', 'least', 'sticky'] as const;
 export type BalanceMode = (typeof BALANCE_MODES)[number];
 
+/**
+ * What the proxy speaks to its origins: HTTP/1.1 over a keep-alive pool
+ * (upstream-pool.ts), or HTTP/2 cleartext with prior knowledge, one session
+ * per origin carrying every request as a stream (l7 only: ../l7/h2c-upstream.ts).
+ */
+export const UPSTREAM_PROTOCOLS = ['http/1.1', 'h2c'] as const;
+export type UpstreamProtocol = (typeof UPSTREAM_PROTOCOLS)[number];
+
+/**
+ * The options that size or expire the HTTP/1.1 pool: with h2c there is no
+ * pool (one session per origin, no Keep-Alive field in HTTP/2), so setting
+ * one is refused by name rather than silently ignored. poolIdleTimeout is
+ * not among them: with h2c it closes a session that carried no stream for
+ * that long.
+ */
+export const POOL_ONLY_OPTIONS = ['maxSockets', 'maxIdleSockets', 'keepAliveHint', 'keepAliveHintMargin'] as const;
+
+/** What l7-fast says when asked for h2c (it has no HTTP/2 client). */
+export const L7_FAST_NO_H2C = 'l7-fast speaks HTTP/1.1 upstream; use kind l7 for upstreamProtocol h2c';
+
 export interface L7ProxyOptions {
   /** Where clients connect. Default 127.0.0.1:0. */
   listen?: Endpoint;
@@ -40,6 +60,12 @@ export interface L7ProxyOptions {
   retryStale?: boolean;
   /** ms close() lets busy sockets finish. */
   closeGraceMs?: number;
+  /**
+   * 'http/1.1' (default): the keep-alive pool. 'h2c': one HTTP/2 cleartext
+   * session per origin (prior knowledge), every request a stream on it;
+   * refused with any of POOL_ONLY_OPTIONS set, and by l7-fast.
+   */
+  upstreamProtocol?: UpstreamProtocol;
 }
 
 export interface ResolvedL7Options {
@@ -61,6 +87,7 @@ export interface ResolvedL7Options {
   maxHeaderCount: number;
   retryStale: boolean;
   closeGraceMs: number;
+  upstreamProtocol: UpstreamProtocol;
 }
 
 /** Defaults in one place; units in comments. */
@@ -81,6 +108,7 @@ export const L7_DEFAULTS = {
   maxHeaderCount: 100, // fields; Apache's LimitRequestFields
   retryStale: true,
   closeGraceMs: 500, // ms
+  upstreamProtocol: 'http/1.1' as UpstreamProtocol,
 } as const;
 
 type NumberKey = {
@@ -109,13 +137,42 @@ const bad = (option: string, expected: string, found: unknown): LabError =>
     found: String(found),
   });
 
-/** Fills defaults and checks every option; an error names the option and its bound. */
-export function resolveL7Options(options: L7ProxyOptions): Result<ResolvedL7Options, LabError> {
+/**
+ * Fills defaults and checks every option; an error names the option and its
+ * bound. `speaks`: the upstream protocols the calling engine has. l7 passes
+ * both; the default is l7-fast's (HTTP/1.1 only), so l7-fast refuses h2c
+ * here, by name, whoever builds it.
+ */
+export function resolveL7Options(
+  options: L7ProxyOptions,
+  speaks: readonly UpstreamProtocol[] = ['http/1.1'],
+): Result<ResolvedL7Options, LabError> {
   if (!Array.isArray(options.targets) || options.targets.length === 0) {
     return fail(bad('targets', 'at least one host:port', options.targets));
   }
   const balance = options.balance ?? L7_DEFAULTS.balance;
   if (!BALANCE_MODES.includes(balance)) return fail(bad('balance', BALANCE_MODES.join(' | '), balance));
+  const upstreamProtocol = options.upstreamProtocol ?? L7_DEFAULTS.upstreamProtocol;
+  if (!UPSTREAM_PROTOCOLS.includes(upstreamProtocol)) {
+    return fail(bad('upstreamProtocol', UPSTREAM_PROTOCOLS.join(' | '), upstreamProtocol));
+  }
+  if (!speaks.includes(upstreamProtocol)) {
+    return fail(
+      new LabError('LAB_ERR_USAGE', L7_FAST_NO_H2C, { path: 'upstreamProtocol', expected: speaks.join(' | '), found: upstreamProtocol }),
+    );
+  }
+  if (upstreamProtocol === 'h2c') {
+    const set = POOL_ONLY_OPTIONS.find((k) => options[k] !== undefined);
+    if (set !== undefined) {
+      return fail(
+        bad(
+          set,
+          'unset with upstreamProtocol h2c (one HTTP/2 session per origin carries every request: no pool to size, no Keep-Alive hint)',
+          options[set],
+        ),
+      );
+    }
+  }
   const r: ResolvedL7Options = {
     listen: options.listen ?? { ...L7_DEFAULTS.listen },
     targets: options.targets,
@@ -135,6 +192,7 @@ export function resolveL7Options(options: L7ProxyOptions): Result<ResolvedL7Opti
     maxHeaderCount: options.maxHeaderCount ?? L7_DEFAULTS.maxHeaderCount,
     retryStale: options.retryStale ?? L7_DEFAULTS.retryStale,
     closeGraceMs: options.closeGraceMs ?? L7_DEFAULTS.closeGraceMs,
+    upstreamProtocol,
   };
   for (const key of Object.keys(MIN) as NumberKey[]) {
     const v = r[key];

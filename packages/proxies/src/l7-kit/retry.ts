@@ -16,6 +16,11 @@ import { UPSTREAM_TIMEOUT, type UpstreamConn } from './upstream-pool.js';
 /** RFC 9110 §9.2.2. POST, PATCH, LOCK and every other method are absent on purpose. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
+/** RFC 9110 §9.2.2: a request a client may send again without asking (l7's h2c retry asks too). */
+export function isIdempotent(method: string): boolean {
+  return IDEMPOTENT.has(method);
+}
+
 /** How a dead kept-alive socket shows itself: reset, broken pipe, or EOF ("socket hang up"). */
 const STALE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 

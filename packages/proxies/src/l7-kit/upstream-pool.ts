@@ -54,6 +54,9 @@ export interface UpstreamConn {
   onIdleData: () => void;
 }
 
+/** What events name of an upstream connection: a pooled socket, or an h2c session (../l7/h2c-upstream.ts). */
+export type UpstreamConnRef = Pick<UpstreamConn, 'id' | 'localPort'>;
+
 export interface PoolSettings extends HintSettings {
   target: Endpoint;
   maxSockets: number;
@@ -72,8 +75,8 @@ export interface PoolSettings extends HintSettings {
 export interface PoolHooks {
   track(socket: Socket): void;
   nextConnId(): number;
-  opened(conn: UpstreamConn): void;
-  closed(conn: UpstreamConn, reason: CloseReason): void;
+  opened(conn: UpstreamConnRef): void;
+  closed(conn: UpstreamConnRef, reason: CloseReason): void;
 }
 
 /** Options `http.request` passes through to addRequest. */

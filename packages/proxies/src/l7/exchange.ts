@@ -1,12 +1,24 @@
-import { request, type Agent, type ClientRequest, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
+import {
+  request,
+  STATUS_CODES,
+  type Agent,
+  type ClientRequest,
+  type IncomingMessage,
+  type RequestOptions,
+  type ServerResponse,
+} from 'node:http';
+import { constants as h2, type ClientHttp2Stream, type IncomingHttpHeaders, type IncomingHttpStatusHeader } from 'node:http2';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { CloseReason } from '@keepalive-lab/core';
 import type { ProxyStatus } from '../l7-kit/errors-responses.js';
 import { checkRequestFraming, endsConnection, type RequestFraming } from '../l7-kit/framing.js';
 import { clientResponseHeaders, interimResponse, UNASKED_SWITCH, upstreamRequestHeaders } from '../l7-kit/hop-by-hop.js';
 import type { L7Context, Target } from '../l7-kit/l7-base.js';
-import { afterFailedAttempt } from '../l7-kit/retry.js';
-import type { PoolRequestOptions, UpstreamConn } from '../l7-kit/upstream-pool.js';
+import { afterFailedAttempt, isIdempotent } from '../l7-kit/retry.js';
+import { UPSTREAM_TIMEOUT, type PoolRequestOptions, type UpstreamConn } from '../l7-kit/upstream-pool.js';
+import { h2RequestHeaders, withoutPseudo } from './h2c-headers.js';
+import type { H2cSession, H2cUpstream } from './h2c-upstream.js';
 import { sendError } from './send-error.js';
 
 /** node's writer for bytes outside a message (it writes `100 Continue` with it); keeps pipelined order. */
@@ -57,7 +69,17 @@ const tag = (o: object, ex: Exchange): void => {
 /** What an exchange needs from the proxy that owns it: the kit's context, and a word when it is over. */
 export interface ExchangeContext extends L7Context {
   done(client: ClientConn): void;
+  /** The target's HTTP/2 upstream when upstreamProtocol is h2c; null: the HTTP/1.1 pool. */
+  h2c(target: number): H2cUpstream | null;
 }
+
+/** nghttp2's error codes by number (RFC 9113 §7), for a reject's `why`. */
+const H2_ERROR_NAMES = new Map<number, string>(
+  Object.entries(h2)
+    .filter(([name]) => name.startsWith('NGHTTP2_') && !name.startsWith('NGHTTP2_ERR_') && !name.startsWith('NGHTTP2_SESSION_'))
+    .filter(([, v]) => typeof v === 'number')
+    .map(([name, v]) => [v as number, name]),
+);
 
 /**
  * One client request and its attempts upstream:
@@ -87,9 +109,15 @@ export class Exchange {
   #framing: RequestFraming | null = null;
   #headers: string[] = [];
   #upstream: ClientRequest | null = null;
-  /** The origin's response being forwarded. */
-  #upRes: IncomingMessage | null = null;
+  /** The origin's response being forwarded (HTTP/1.1 message or h2c stream). */
+  #upRes: Readable | null = null;
   upstreamConn: UpstreamConn | null = null;
+  /** h2c: the attempt's stream (null once given up on: its late events are ignored), its session, and whether that had carried a stream. */
+  #stream: ClientHttp2Stream | null = null;
+  #session: H2cSession | null = null;
+  #sessionReused = false;
+  /** h2c: the response stream ended (a 'close' before it is a truncated body). */
+  #upEnded = false;
   #forwarded = false;
   #settled = false;
   /** An interim response went to the client (or its queue) ahead of the final one. */
@@ -143,6 +171,11 @@ export class Exchange {
     this.attempt++;
     this.#forwarded = false;
     this.upstreamConn = null;
+    const h2c = this.#ctx.h2c(this.target);
+    if (h2c !== null) {
+      this.#sendH2(h2c, f, t);
+      return;
+    }
     const options: RequestOptions & PoolRequestOptions = {
       // An Agent-like object (node checks only for addRequest); see upstream-pool.ts.
       agent: t.pool as unknown as Agent,
@@ -182,7 +215,150 @@ export class Exchange {
   #recordForward(): void {
     if (this.#forwarded || this.#settled) return;
     this.#forwarded = true;
-    this.#ctx.recordForward(this, this.upstreamConn, this.#upstream?.reusedSocket ?? false);
+    const s = this.#session;
+    if (s !== null) this.#ctx.recordForward(this, s, this.#sessionReused);
+    else this.#ctx.recordForward(this, this.upstreamConn, this.#upstream?.reusedSocket ?? false);
+  }
+
+  /**
+   * h2c: the request as a stream on the target's session (h2c-upstream.ts),
+   * its head translated by h2c-headers.ts, its body piped (backpressure by
+   * the stream's flow control). `avoid`: the session that refused attempt 1.
+   */
+  #sendH2(h2c: H2cUpstream, f: RequestFraming, t: Target, avoid: H2cSession | null = null): void {
+    this.#session = null;
+    this.#stream = null;
+    const headers = h2RequestHeaders(this.#headers, this.#req.method ?? 'GET', f.path, f.host ?? t.label);
+    let a: ReturnType<H2cUpstream['request']>;
+    try {
+      a = h2c.request(headers, !f.hasBody, avoid);
+    } catch (err) {
+      // A head HTTP/2 cannot carry (a field repeated that must be single, a value node refuses): the client's.
+      this.#reject(400, (err as NodeJS.ErrnoException).code ?? 'h2-request-head', f.hasBody && !this.#req.complete);
+      return;
+    }
+    if (a === null) {
+      // close() has begun: no new stream.
+      this.#recordForward();
+      this.#reject(502, 'upstream-closing', f.hasBody && !this.#req.complete);
+      return;
+    }
+    const stream = a.stream;
+    this.#stream = stream;
+    this.#session = a.session;
+    this.#sessionReused = a.reused;
+    this.#upEnded = false;
+    tag(stream, this);
+    // Silence on this stream (waiting for the head, or mid-body) for upstreamTimeout: 504, only this stream cancelled.
+    stream.setTimeout(this.#ctx.options.upstreamTimeout);
+    stream.on('timeout', Exchange.#onH2Timeout);
+    stream.on('headers', Exchange.#onH2Interim);
+    stream.on('response', Exchange.#onH2Response);
+    stream.on('error', Exchange.#onH2Error);
+    stream.on('close', Exchange.#onH2Close);
+    if (a.session.localPort === null) a.session.socket.once('connect', () => this.#recordForward());
+    else this.#recordForward();
+    if (f.hasBody) this.#req.pipe(stream);
+  }
+
+  /** The exchange of a stream event, if that stream is still its current attempt. */
+  static #ofStream(stream: ClientHttp2Stream): Exchange | null {
+    const ex = Exchange.#of(stream);
+    return ex.#stream === stream && !ex.#settled ? ex : null;
+  }
+
+  static #onH2Interim(
+    this: ClientHttp2Stream,
+    headers: IncomingHttpHeaders & IncomingHttpStatusHeader,
+    _flags: number,
+    raw: string[],
+  ): void {
+    const status = Number(headers[':status']);
+    // Only 1xx come as 'headers' before the response (node emits 100 as 'continue'; trailers as 'trailers').
+    if (status < 100 || status > 199 || status === 101) return;
+    const ex = Exchange.#ofStream(this);
+    if (ex !== null) ex.#interim({ statusCode: status, statusMessage: STATUS_CODES[status] ?? '', rawHeaders: withoutPseudo(raw) });
+  }
+
+  static #onH2Response(
+    this: ClientHttp2Stream,
+    headers: IncomingHttpHeaders & IncomingHttpStatusHeader,
+    _flags: number,
+    raw: string[],
+  ): void {
+    const ex = Exchange.#ofStream(this);
+    if (ex === null) return;
+    const status = Number(headers[':status'] ?? 502);
+    // HTTP/2 has no connection fields to read (no Keep-Alive hint, no close): the head maps straight back.
+    const head = clientResponseHeaders(withoutPseudo(raw), ex.#ctx.via);
+    ex.#forwardResponse(status, STATUS_CODES[status] ?? '', head.headers, this);
+  }
+
+  static #onH2Timeout(this: ClientHttp2Stream): void {
+    const ex = Exchange.#ofStream(this);
+    if (ex === null) return;
+    ex.#stream = null;
+    this.close(h2.NGHTTP2_CANCEL);
+    ex.#h2Failed(UPSTREAM_TIMEOUT, false);
+  }
+
+  static #onH2Error(this: ClientHttp2Stream, err: NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException }): void {
+    const ex = Exchange.#ofStream(this);
+    if (ex === null) return;
+    ex.#stream = null;
+    const rst = this.rstCode;
+    // A session's failure reaches its streams as ERR_HTTP2_STREAM_CANCEL with the session's error as the cause.
+    const code =
+      err.cause?.code ?? (err.code === 'ERR_HTTP2_STREAM_ERROR' && rst !== undefined ? (H2_ERROR_NAMES.get(rst) ?? err.code) : err.code);
+    const session = ex.#session;
+    // Refused before being processed (RFC 9113 §8.7): REFUSED_STREAM (above a GOAWAY's last stream id), or the
+    // session going away before this stream was ever sent (no id yet) on a session that had connected.
+    const refused =
+      rst === h2.NGHTTP2_REFUSED_STREAM ||
+      err.code === 'ERR_HTTP2_GOAWAY_SESSION' ||
+      (this.id === undefined && session !== null && session.localPort !== null);
+    ex.#h2Failed(code, refused);
+  }
+
+  /** A stream closed without an error: before a response (an RST NO_ERROR), or before its body's end. */
+  static #onH2Close(this: ClientHttp2Stream): void {
+    const ex = Exchange.#ofStream(this);
+    if (ex === null || ex.#upEnded) return;
+    ex.#stream = null;
+    ex.#h2Failed(H2_ERROR_NAMES.get(this.rstCode ?? -1) ?? 'ERR_HTTP2_STREAM_CLOSED', false);
+  }
+
+  /**
+   * h2c: an attempt failed. After the answer's head: the client's response is
+   * cut (as on HTTP/1.1). Before it: a refused request is sent once more, on a
+   * new session, when it may be (idempotent, no body: nothing kept for replay;
+   * retryStale on); anything else is answered 502, a timeout 504.
+   */
+  #h2Failed(code: string | undefined, refused: boolean): void {
+    if (this.#settled) return;
+    this.#recordForward();
+    if (this.#res.headersSent) {
+      this.#upstreamBodyError();
+      return;
+    }
+    const f = this.#framing as RequestFraming;
+    const h2c = this.#ctx.h2c(this.target);
+    if (
+      refused &&
+      h2c !== null &&
+      this.attempt === 1 &&
+      this.#ctx.options.retryStale &&
+      !this.#ctx.closing &&
+      !f.hasBody &&
+      isIdempotent(this.#req.method ?? '')
+    ) {
+      this.#ctx.countRetry();
+      this.attempt++;
+      this.#forwarded = false;
+      this.#sendH2(h2c, f, this.#ctx.targets[this.target] as Target, this.#session);
+      return;
+    }
+    this.#reject(code === UPSTREAM_TIMEOUT ? 504 : 502, code ?? 'upstream-error', f.hasBody && !this.#req.complete);
   }
 
   /**
@@ -235,22 +411,27 @@ export class Exchange {
     const head = clientResponseHeaders(upRes.rawHeaders, this.#ctx.via);
     // node's client has decided whether the origin keeps it (Connection: close, or HTTP/1.0 without keep-alive).
     if (conn !== null) pool?.noteResponse(conn.socket, head.keepAliveSeconds, this.#upstream?.shouldKeepAlive !== false);
+    upRes.on('error', Exchange.#onUpstreamBodyError);
+    this.#forwardResponse(upRes.statusCode ?? 502, upRes.statusMessage, head.headers, upRes);
+  }
+
+  /** Both protocols: the head to the client, then the body, streamed with backpressure. */
+  #forwardResponse(status: number, message: string | undefined, headers: string[], upRes: Readable): void {
     const res = this.#res;
-    res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, head.headers);
+    res.writeHead(status, message, headers);
     // An interim (ours, or node's own 100 Continue) may sit in the response's buffer (pipelining):
     // node would put a Buffer body's head in front of it (OutgoingMessage._send unshifts the head),
     // so the head is queued now, as a string, behind it.
     if (this.#interimSent || (this.#framing as RequestFraming).expect === 'continue') res.flushHeaders();
     this.#upRes = upRes;
     tag(upRes, this);
-    upRes.on('error', Exchange.#onUpstreamBodyError);
     // What pipe() does here, without its dozen listeners per response: write, pause on a full
     // client socket until 'drain', end with the origin's end. Teardown stays #onClientClose's.
     upRes.on('data', Exchange.#onUpstreamData);
     upRes.on('end', Exchange.#onUpstreamEnd);
   }
 
-  static #onUpstreamData(this: IncomingMessage, chunk: Buffer): void {
+  static #onUpstreamData(this: Readable, chunk: Buffer): void {
     const res = Exchange.#of(this).#res;
     if (res.write(chunk)) return;
     this.pause();
@@ -261,8 +442,10 @@ export class Exchange {
     Exchange.#of(this).#upRes?.resume();
   }
 
-  static #onUpstreamEnd(this: IncomingMessage): void {
-    Exchange.#of(this).#res.end();
+  static #onUpstreamEnd(this: Readable): void {
+    const ex = Exchange.#of(this);
+    ex.#upEnded = true;
+    ex.#res.end();
   }
 
   static #onUpstreamBodyError(this: IncomingMessage): void {
@@ -323,6 +506,7 @@ export class Exchange {
     const conn = this.upstreamConn;
     if (conn !== null) this.#ctx.targets[this.target]?.pool.markReason(conn.socket, 'client-closed');
     if (up !== null && !up.destroyed) up.destroy();
+    this.#cancelStream();
     this.#reject(status, why, true);
     return true;
   }
@@ -355,6 +539,15 @@ export class Exchange {
       if (conn !== null) this.#ctx.targets[this.target]?.pool.markReason(conn.socket, 'client-closed');
       up.destroy();
     }
+    // h2c: only this stream is cancelled; the session and its other streams go on.
+    if (!this.#res.writableFinished) this.#cancelStream();
     this.#ctx.done(this.client);
+  }
+
+  /** h2c: the current stream, given up on (RST_STREAM CANCEL). */
+  #cancelStream(): void {
+    const stream = this.#stream;
+    this.#stream = null;
+    if (stream !== null && !stream.destroyed) stream.close(h2.NGHTTP2_CANCEL);
   }
 }

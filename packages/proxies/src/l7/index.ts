@@ -58,7 +58,7 @@
  * connection that never sends a request is closed after headerTimeout
  * (slowloris guard), so a holder must send one first.
  */
-import { resolveL7Options, type L7ProxyOptions } from '../l7-kit/options.js';
+import { resolveL7Options, UPSTREAM_PROTOCOLS, type L7ProxyOptions } from '../l7-kit/options.js';
 import { L7Proxy } from './proxy.js';
 
 export { L7Proxy } from './proxy.js';
@@ -67,7 +67,7 @@ export type { L7ProxyOptions } from '../l7-kit/options.js';
 
 /** Builds an L7 proxy; call `listen()` on it. Throws a LabError naming a bad option. */
 export function createL7Proxy(options: L7ProxyOptions): L7Proxy {
-  const r = resolveL7Options(options);
+  const r = resolveL7Options(options, UPSTREAM_PROTOCOLS);
   if (!r.ok) throw r.error;
   return new L7Proxy(r.value);
 }

@@ -4,8 +4,9 @@ import { closeReason } from '@keepalive-lab/core';
 import { clientHearsAnswer, rawErrorResponse, type ProxyStatus } from '../l7-kit/errors-responses.js';
 import { Exchange, type ClientConn, type ExchangeContext } from './exchange.js';
 import { checkRequestFraming } from '../l7-kit/framing.js';
-import { L7Base } from '../l7-kit/l7-base.js';
+import { L7Base, type L7Stats } from '../l7-kit/l7-base.js';
 import type { ResolvedL7Options } from '../l7-kit/options.js';
+import { H2cUpstream } from './h2c-upstream.js';
 
 /** Parser errors answered with a status; the rest are 400. */
 const CLIENT_ERROR_STATUS: Record<string, ProxyStatus> = {
@@ -18,6 +19,9 @@ const REJECT_LINGER_MS = 500;
 
 /** The L7 engine on node's http server (index.ts says why); what it shares with l7-fast is in ../l7-kit/ (l7-base.ts). */
 export class L7Proxy extends L7Base<ClientConn> implements ExchangeContext {
+  /** upstreamProtocol h2c: one HTTP/2 upstream per target (h2c-upstream.ts), used instead of its pool; null for HTTP/1.1. */
+  readonly #h2c: H2cUpstream[] | null;
+
   constructor(options: ResolvedL7Options) {
     const server: Server = createServer({
       maxHeaderSize: options.maxHeaderSize,
@@ -41,6 +45,39 @@ export class L7Proxy extends L7Base<ClientConn> implements ExchangeContext {
     // An Upgrade request reaches 'request' (no 'upgrade' listener: node serves it as a plain one);
     // CONNECT comes here, or node would destroy the socket without a word.
     server.on('connect', this.#onConnect);
+    const hooks = this.upstreamHooks();
+    this.#h2c =
+      options.upstreamProtocol === 'h2c'
+        ? this.targets.map(
+            (t) =>
+              new H2cUpstream(
+                { target: t.endpoint, poolIdleTimeout: options.poolIdleTimeout, upstreamTimeout: options.upstreamTimeout },
+                hooks(t.label),
+              ),
+          )
+        : null;
+  }
+
+  h2c(target: number): H2cUpstream | null {
+    return this.#h2c?.[target] ?? null;
+  }
+
+  /** With h2c the pools stay empty: open upstream sockets are open sessions, idle ones those with no stream open. */
+  override stats(): L7Stats {
+    const s = super.stats();
+    for (const h of this.#h2c ?? []) {
+      s.upstreamConnections += h.opened;
+      s.upstreamReuses += h.reuses;
+      s.openUpstreamSockets += h.open;
+      s.idleUpstreamSockets += h.idle;
+    }
+    return s;
+  }
+
+  /** Every h2c session is closed too (GOAWAY, then its socket once its streams are done; ServerBase's grace for the rest). */
+  override async close(): Promise<void> {
+    for (const h of this.#h2c ?? []) h.close();
+    await super.close();
   }
 
   /** At close(): idle clients are ended now, busy ones after their last answer; upstream sockets are the pools' business. */
