@@ -28,6 +28,7 @@ export const STORY_ORDER = [
   'timeout-chain',
   'max-requests-l7',
   'upstream-request-cap',
+  'h2c-upstream-l7',
   'port-exhaustion',
 ] as const;
 

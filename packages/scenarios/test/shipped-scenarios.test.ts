@@ -142,4 +142,21 @@ describe('shipped scenarios reproduce, recomputed from the records', () => {
     expect(upstreamCloses('honoured').slice(0, 2)).toEqual(['keep-alive-hint', 'keep-alive-hint']);
     expect(originPorts('ignored').size).toBe(1);
   });
+
+  it('h2c-upstream-l7: under h2c every request reaches the origin on one connection, streams numbered 1 to 20; HTTP/1.1 pools 5', async () => {
+    const doc = await run('h2c-upstream-l7');
+    const of = (variant: string) => doc.requests.filter((r) => r.variant === variant);
+    expect(statuses(doc.requests)).toEqual(all200(40));
+    for (const v of ['h2c', 'http1']) expect(ports(of(v), 'clientPort').size).toBe(5);
+    expect(ports(of('h2c'), 'originPort').size).toBe(1);
+    expect(new Set(of('h2c').map((r) => r.originConn)).size).toBe(1);
+    expect(
+      of('h2c')
+        .map((r) => r.nthOnConn ?? 0)
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(ports(of('http1'), 'originPort').size).toBe(5);
+    expect(Math.max(...of('http1').map((r) => r.nthOnConn ?? 0))).toBeLessThan(20);
+    expect(doc.verdict).toBe('reproduced');
+  });
 });
