@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { closeReason as classifyClose, type CloseReason } from '@keepalive-lab/core';
-import { isRecording, type OriginContext } from './context.js';
+import { connectionClosed, connectionOpened, type OriginContext } from './context.js';
 import { connectionHeaders, NTH_SLOT, type HeaderPairs } from './response.js';
 
 /**
@@ -62,15 +62,10 @@ export class Connection {
  * first and we only observe what they did; 'end' is the one exception.
  */
 export function openConnection(ctx: OriginContext, socket: Socket): Connection {
-  const id = ++ctx.lastConnId;
   const remotePort = socket.remotePort ?? null;
+  const id = connectionOpened(ctx, remotePort);
   const conn = new Connection(id, remotePort, socket, connectionHeaders(ctx.template, id, remotePort));
   ctx.connections.set(socket, conn);
-  ctx.counters.connectionsOpened++;
-  ctx.counters.connectionsOpen++;
-  const { recorder } = ctx;
-  const origin = ctx.options.name;
-  if (isRecording(recorder)) recorder.record({ event: 'conn-open', source: 'origin', t: recorder.now(), origin, conn: id, remotePort });
 
   // Node arms the socket timeout with keepAliveTimeout + 1000 ms (or the
   // idleCloseBuffer, idle-close-buffer.ts) when a response finishes and
@@ -92,20 +87,7 @@ export function openConnection(ctx: OriginContext, socket: Socket): Connection {
   socket.prependListener('end', () => {
     if (!socket.writableEnded) conn.peerFinFirst = true;
   });
-  socket.once('close', () => {
-    ctx.counters.connectionsOpen--;
-    if (!isRecording(recorder)) return;
-    recorder.record({
-      event: 'conn-close',
-      source: 'origin',
-      t: recorder.now(),
-      origin,
-      conn: id,
-      remotePort,
-      requests: conn.answered,
-      reason: closeReason(conn),
-    });
-  });
+  socket.once('close', () => connectionClosed(ctx, id, remotePort, conn.answered, () => closeReason(conn)));
   return conn;
 }
 

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Recorder } from '@keepalive-lab/core';
+import type { CloseReason, Recorder } from '@keepalive-lab/core';
 import type { Connection } from './connection.js';
 import type { FaultPlan } from './faults/index.js';
 import type { ResolvedOriginOptions } from './options.js';
@@ -38,3 +38,36 @@ export function newCounters(): OriginCounters {
 
 /** True when an event would be kept or heard; otherwise skip building it. */
 export const isRecording = (r: Recorder): boolean => r.keep || r.hasListeners;
+
+/** A connection accepted (either protocol): its id, counted, and conn-open recorded. */
+export function connectionOpened(ctx: OriginContext, remotePort: number | null): number {
+  const id = ++ctx.lastConnId;
+  ctx.counters.connectionsOpened++;
+  ctx.counters.connectionsOpen++;
+  const r = ctx.recorder;
+  if (isRecording(r)) r.record({ event: 'conn-open', source: 'origin', t: r.now(), origin: ctx.options.name, conn: id, remotePort });
+  return id;
+}
+
+/** Its end at the socket's 'close' (either protocol): counted, and conn-close recorded with the reason decided then. */
+export function connectionClosed(
+  ctx: OriginContext,
+  id: number,
+  remotePort: number | null,
+  requests: number,
+  reason: () => CloseReason,
+): void {
+  ctx.counters.connectionsOpen--;
+  const r = ctx.recorder;
+  if (!isRecording(r)) return;
+  r.record({
+    event: 'conn-close',
+    source: 'origin',
+    t: r.now(),
+    origin: ctx.options.name,
+    conn: id,
+    remotePort,
+    requests,
+    reason: reason(),
+  });
+}

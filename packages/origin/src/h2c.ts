@@ -1,7 +1,7 @@
 import type { Http2Server, OutgoingHttpHeaders, ServerHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 import { closeReason as classifyClose, LAB_HEADERS, LabError, type CloseReason } from '@keepalive-lab/core';
-import { isRecording, type OriginContext } from './context.js';
+import { connectionClosed, connectionOpened, type OriginContext } from './context.js';
 import { createStreamHandler } from './h2c-stream.js';
 import { connectionHeaders } from './response.js';
 
@@ -160,18 +160,13 @@ export function serveH2c(server: Http2Server, ctx: OriginContext, track: (socket
 
 /** Records conn-open, and conn-close with its reason when the TCP connection closes. */
 function openSession(ctx: OriginContext, socket: Socket, session: ServerHttp2Session): H2cConnection {
-  const id = ++ctx.lastConnId;
   const remotePort = socket.remotePort ?? null;
+  const id = connectionOpened(ctx, remotePort);
   // The HTTP/1.1 stamps as an HTTP/2 header object (names are lower case already; keepAlive is always on with h2c).
   const pairs = connectionHeaders(ctx.template, id, remotePort);
   const headers: OutgoingHttpHeaders = { ':status': 200 };
   for (let i = 0; i < pairs.length; i += 2) headers[String(pairs[i])] = pairs[i + 1];
   const conn = new H2cConnection(id, remotePort, socket, session, headers);
-  ctx.counters.connectionsOpened++;
-  ctx.counters.connectionsOpen++;
-  const { recorder } = ctx;
-  const origin = ctx.options.name;
-  if (isRecording(recorder)) recorder.record({ event: 'conn-open', source: 'origin', t: recorder.now(), origin, conn: id, remotePort });
 
   // The client's GOAWAY (node's client sends one at close()): it went first.
   session.on('goaway', () => {
@@ -190,18 +185,9 @@ function openSession(ctx: OriginContext, socket: Socket, session: ServerHttp2Ses
   });
   socket.once('close', () => {
     conn.disarm();
-    ctx.counters.connectionsOpen--;
-    if (!isRecording(recorder)) return;
-    recorder.record({
-      event: 'conn-close',
-      source: 'origin',
-      t: recorder.now(),
-      origin,
-      conn: id,
-      remotePort,
-      requests: conn.answered,
-      reason: classifyClose({ localReason: conn.reason, errorCode: conn.errorCode, peerEnded: conn.peerEnded }),
-    });
+    connectionClosed(ctx, id, remotePort, conn.answered, () =>
+      classifyClose({ localReason: conn.reason, errorCode: conn.errorCode, peerEnded: conn.peerEnded }),
+    );
   });
   return conn;
 }
