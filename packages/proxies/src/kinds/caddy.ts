@@ -2,10 +2,19 @@ import { join } from 'node:path';
 import { countField, durationField, formatEndpoint, type Endpoint } from '@keepalive-lab/core';
 import { indentLines } from './peer-config.js';
 import { realPeer } from './real-peer.js';
+import { refuseWithH2c, upstreamProtocolKnob } from './upstream-protocol.js';
 
 const upstreams = (targets: Endpoint[]): string => targets.map(formatEndpoint).join(' ');
 /** Caddyfile durations take Go's units; the lab's arrive in ms. */
 const ms = (v: number): string => `${v}ms`;
+
+/**
+ * The http transport's pool settings. With `versions h2c` Caddy 2.6 sends
+ * every request through a bare golang.org/x/net/http2 Transport that takes
+ * none of them (measured: `keepalive off` and `max_conns_per_host 2` still
+ * gave one upstream connection, reused), so they are refused with h2c.
+ */
+const HTTP1_POOL_KNOBS = ['keepalive', 'keepaliveTimeout', 'maxConnsPerHost'] as const;
 
 /**
  * The real Caddy (Debian's caddy, 2.6): a Caddyfile with the admin API and
@@ -43,19 +52,31 @@ export const caddy = realPeer({
     idleTimeout: durationField
       .optional()
       .describe("close an idle client connection after this long (servers timeouts idle), default Caddy's 5m"),
+    upstreamProtocol: upstreamProtocolKnob(
+      'transport http { versions h2c }: one connection per origin carries every request as a stream, kept until the origin ends it; ' +
+        'keepalive, keepaliveTimeout and maxConnsPerHost are refused with it (the h2c transport takes none of them)',
+    ),
   },
-  // servers timeouts idle (5m) on the client side; the transport's keepalive (2m) upstream, none with keepalive 0.
+  // servers timeouts idle (5m) on the client side; the transport's keepalive (2m) upstream, none with keepalive 0;
+  // h2c: the http2 Transport has no idle timeout (IdleConnTimeout 0), the connection lasts until the origin ends it.
   idle: (knobs) => ({
     clientSide: (knobs.idleTimeout as number | undefined) ?? 300_000,
-    upstream: knobs.keepalive === 0 ? 0 : ((knobs.keepaliveTimeout as number | undefined) ?? 120_000),
+    upstream:
+      knobs.upstreamProtocol === 'h2c'
+        ? Number.POSITIVE_INFINITY
+        : knobs.keepalive === 0
+          ? 0
+          : ((knobs.keepaliveTimeout as number | undefined) ?? 120_000),
   }),
   versionArgs: ['version'],
   file: 'Caddyfile',
   upstreams,
   generate(knobs, site) {
+    refuseWithH2c('caddy', knobs, HTTP1_POOL_KNOBS, "Caddy's h2c transport is a bare http2.Transport: no pool settings reach it");
     const keepalive = knobs.keepalive as number | undefined;
     const keepaliveTimeout = knobs.keepaliveTimeout as number | undefined;
     const transport = [
+      ...(knobs.upstreamProtocol === 'h2c' ? ['versions h2c'] : []),
       ...(keepalive === 0 ? ['keepalive off'] : []),
       ...(keepalive !== undefined && keepalive > 0 ? [`keepalive_idle_conns_per_host ${keepalive}`] : []),
       ...(keepalive !== 0 && keepaliveTimeout !== undefined ? [`keepalive ${ms(keepaliveTimeout)}`] : []),

@@ -7,14 +7,16 @@ export const HAPROXY_SESSION_TIMEOUT_MS = 30_000;
 /** Ample for a lab run, and bounded: HAProxy otherwise sizes maxconn from the fd limit. */
 const MAXCONN = 1024;
 
-export const haproxyServers = (targets: Endpoint[]): string => targets.map((t, i) => `  server origin${i} ${formatEndpoint(t)}`).join('\n');
+/** The backend's `server` lines; `options` end each one (`proto h2`). */
+export const haproxyServers = (targets: Endpoint[], options: readonly string[] = []): string =>
+  targets.map((t, i) => [`  server origin${i} ${formatEndpoint(t)}`, ...options].join(' ')).join('\n');
 
 /**
  * HAProxy's config for both kinds (mode http and mode tcp): one process in
  * the foreground (the child runs with -db), no logging (errors and alerts
  * still reach stderr), round-robin over the origins. The timeouts are
  * HAProxy's required ones, long enough never to fire in a run.
- * `directives:` go in the backend.
+ * `directives:` go in the backend; `serverOptions` end each `server` line.
  */
 export function haproxyConfig(
   mode: 'http' | 'tcp',
@@ -22,6 +24,7 @@ export function haproxyConfig(
   backendLines: string[],
   defaultsLines: string[],
   directives: string[] | undefined,
+  serverOptions: readonly string[] = [],
 ): string {
   const extraDefaults = indentLines(defaultsLines, '  ');
   // mode http: one log line per request to stdout (the lab keeps it), with the request id for the join,
@@ -51,7 +54,7 @@ frontend lab
 
 backend lab_origin
   balance roundrobin${indentLines(backendLines, '  ')}${indentLines(directives, '  ')}
-${haproxyServers(site.targets)}
+${haproxyServers(site.targets, serverOptions)}
 `;
 }
 
