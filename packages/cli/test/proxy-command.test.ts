@@ -179,7 +179,7 @@ describe('lab proxy', () => {
     const bad = fakeContext();
     expect(await main(['node', 'lab', 'proxy', 'haproxy', '--target', '127.0.0.1:9000', '--keepalive', '8'], bad.ctx)).toBe(2);
     expect(bad.err()).toContain(
-      '--keepalive is not a knob of proxy kind haproxy; haproxy takes --reuse, --keep-alive-timeout, --directive, --config-file',
+      '--keepalive is not a knob of proxy kind haproxy; haproxy takes --reuse, --keep-alive-timeout, --upstream-protocol, --directive, --config-file',
     );
   });
 });

@@ -42,7 +42,8 @@ export function addL7Options(cmd: Command): void {
     .option('--no-retry-stale', 'l7: never retry, even an idempotent request on a stale pooled socket (knob retryStale)')
     .option(
       '--upstream-protocol <protocol>',
-      `l7, haproxy, caddy: ${UPSTREAM_PROTOCOLS.join(' | ')} to the origins; l7's h2c: one HTTP/2 session per origin, without the pool's flags (default ${d.upstreamProtocol})`,
+      `l7, haproxy, caddy: ${UPSTREAM_PROTOCOLS.join(' | ')} to the origins; ` +
+        `l7's h2c: one HTTP/2 session per origin, without the pool's flags (default ${d.upstreamProtocol})`,
     );
 }
 
