@@ -41,11 +41,12 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
  * Kinds that are a `lab` command as a user runs it (compiled, no tsx), not a
  * server-entry kind: `lab-cli` is `lab origin`, which prints its listening
  * line and then a line per request, read and dropped (a pipe, as `lab origin
- * | tee` or a terminal); `lab-proxy:<kind>@PORT` is `lab proxy <kind> --json`
+ * | tee` or a terminal); `lab-cli-fast` the same with `--engine fast`; `lab-proxy:<kind>@PORT` is `lab proxy <kind> --json`
  * in front of 127.0.0.1:PORT, its events for `onLine`.
  */
 function labCommand(kind: string): string[] | null {
   if (kind === 'lab-cli') return [LAB, 'origin', '--listen', '127.0.0.1:0'];
+  if (kind === 'lab-cli-fast') return [LAB, 'origin', '--listen', '127.0.0.1:0', '--engine', 'fast'];
   const proxy = /^lab-proxy:([a-z0-9-]+)@(\d+)$/.exec(kind);
   if (proxy === null) return null;
   return [LAB, 'proxy', proxy[1] ?? '', '--target', `127.0.0.1:${proxy[2]}`, '--listen', '127.0.0.1:0', '--json'];

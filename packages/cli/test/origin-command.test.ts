@@ -347,3 +347,33 @@ describe('lab origin', () => {
     expect(await exit2).toBe(0);
   });
 });
+
+describe('lab origin --engine', () => {
+  it('--engine fast serves with the stamps and events of the node engine, and says so on the listening line', async () => {
+    const { f, exit, port, next } = await jsonOrigin(['--engine', 'fast', '--max-requests-per-socket', '2']);
+    const socket = await rawSocket(port);
+    expect(await exchange(socket, 'f1')).toBe('HTTP/1.1 200 OK');
+    expect(await exchange(socket, 'f2')).toBe('HTTP/1.1 200 OK');
+    expect(await next((e) => e.event === 'request' && e.id === 'f2')).toMatchObject({ conn: 1, nth: 2, method: 'GET' });
+    expect(await next((e) => e.event === 'conn-close')).toMatchObject({ conn: 1, requests: 2, reason: 'max-requests' });
+    socket.destroy();
+    f.stop();
+    expect(await exit).toBe(0);
+
+    const g = fakeContext();
+    const text = main(['node', 'lab', 'origin', '--listen', '127.0.0.1:0', '--engine', 'fast'], g.ctx);
+    expect(await g.nextLine()).toMatch(/^listening on 127\.0\.0\.1:\d+ \(fast engine; keep-alive timeout 5s/);
+    g.stop();
+    expect(await text).toBe(0);
+  });
+
+  it('refuses a bad --engine with exit 2, naming the flag; and a fault flag with --engine fast, naming the option', async () => {
+    const f = fakeContext();
+    expect(await main(['node', 'lab', 'origin', '--listen', '127.0.0.1:0', '--engine', 'turbo'], f.ctx)).toBe(2);
+    expect(f.err()).toContain('--engine: expected one of node, fast, found "turbo"');
+    const g = fakeContext();
+    expect(await main(['node', 'lab', 'origin', '--listen', '127.0.0.1:0', '--engine', 'fast', '--silent'], g.ctx)).toBe(2);
+    expect(g.err()).toContain("faults.silent: expected false (node engine only; engine 'fast')");
+    expect(g.out()).toBe('');
+  });
+});

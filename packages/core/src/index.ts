@@ -9,3 +9,17 @@ export { LAB_HEADERS, type ClientRecord, type HopRecord, type RequestRecord } fr
 export type * from './events.js';
 export { durationField, countField } from './schema-fields.js';
 export { percentile } from './stats.js';
+export {
+  loadLlhttp,
+  strictParser,
+  consumeSocket,
+  releaseSocket,
+  pauseReading,
+  resumeReading,
+  type Llhttp,
+  type LlhttpUser,
+  type HttpParser,
+  type HttpParserClass,
+  type ParseError,
+  type OnHeadersComplete,
+} from './llhttp.js';

@@ -28,9 +28,21 @@ export interface OriginFaults {
 export const ORIGIN_PROTOCOLS = ['http/1.1', 'h2c'] as const;
 export type OriginProtocol = (typeof ORIGIN_PROTOCOLS)[number];
 
+/** The origin's HTTP/1.1 engines: node:http itself (default), or llhttp on raw sockets (fast/). */
+export const ORIGIN_ENGINES = ['node', 'fast'] as const;
+export type OriginEngine = (typeof ORIGIN_ENGINES)[number];
+
 export interface OriginOptions {
   /** Stamped in `x-lab-origin` and every event. Default 'origin'. */
   name?: string;
+  /**
+   * 'node' (default): node:http, whose keep-alive the lab teaches. 'fast':
+   * node's own strict llhttp parser on a net server, the same stamps, records
+   * and keep-alive rules written by hand (fast/), for benchmarking proxies
+   * without the origin being the bottleneck. The knobs that rest on node:http
+   * itself (FAST_REFUSED: faults, closeWindow, protocol h2c) are refused with it.
+   */
+  engine?: OriginEngine;
   /**
    * 'http/1.1' (default): node:http, node's keep-alive as it is. 'h2c':
    * node:http2 over cleartext with prior knowledge (no upgrade, no HTTP/1.1
@@ -76,6 +88,7 @@ export interface OriginOptions {
 
 export interface ResolvedOriginOptions {
   name: string;
+  engine: OriginEngine;
   protocol: OriginProtocol;
   listen: Endpoint;
   keepAliveTimeout: number;
@@ -94,6 +107,7 @@ export interface ResolvedOriginOptions {
 /** Defaults in one place; units in comments. */
 export const ORIGIN_DEFAULTS = {
   name: 'origin',
+  engine: 'node' as OriginEngine,
   protocol: 'http/1.1' as OriginProtocol,
   listen: { host: '127.0.0.1', port: 0 },
   keepAliveTimeout: 5000, // ms, Node 20's own default
@@ -114,10 +128,13 @@ export function resolveOriginOptions(options: OriginOptions = {}): ResolvedOrigi
   if (typeof name !== 'string' || name === '' || !/^[\x21-\x7e]+$/.test(name)) {
     throw badOption('name', 'a non-empty name of visible ASCII characters (it goes in a header)', name);
   }
+  const engine = options.engine ?? ORIGIN_DEFAULTS.engine;
+  if (!ORIGIN_ENGINES.includes(engine)) throw badOption('engine', ORIGIN_ENGINES.join(' or '), engine);
   const protocol = options.protocol ?? ORIGIN_DEFAULTS.protocol;
   if (!ORIGIN_PROTOCOLS.includes(protocol)) throw badOption('protocol', ORIGIN_PROTOCOLS.join(' or '), protocol);
   const resolved: ResolvedOriginOptions = {
     name,
+    engine,
     protocol,
     listen: options.listen ?? { ...ORIGIN_DEFAULTS.listen },
     keepAliveTimeout: count('keepAliveTimeout', options.keepAliveTimeout, ORIGIN_DEFAULTS.keepAliveTimeout),
@@ -139,6 +156,10 @@ export function resolveOriginOptions(options: OriginOptions = {}): ResolvedOrigi
     // nobody collects its events. Pass a recorder to collect them.
     recorder: options.recorder ?? new Recorder({ keep: false }),
   };
+  if (engine === 'fast') {
+    const [first] = fastConflicts(resolved);
+    if (first !== undefined) throw badOption(first.path, `${first.expected} (${FAST_REFUSED_WHY})`, first.found);
+  }
   if (protocol === 'h2c') {
     const [first] = h2cConflicts(resolved);
     if (first !== undefined) throw badOption(first.path, `${first.expected} (${H2C_REFUSED_WHY})`, first.found);
@@ -194,6 +215,46 @@ const positive = (v: unknown): boolean => typeof v === 'number' && v > 0;
 /** The HTTP/1.1-only knobs set on options meant for h2c, in H2C_REFUSED's order; empty when none. */
 export function h2cConflicts(o: H2cCheckable): { path: string; expected: string; found: unknown }[] {
   return H2C_REFUSED.filter((r) => r.isSet(o)).map((r) => ({ path: r.path, expected: r.expected, found: r.found(o) }));
+}
+
+/** Why a knob is refused with the fast engine, in every message that refuses one. */
+export const FAST_REFUSED_WHY = "node engine only; engine 'fast'";
+
+/**
+ * Knobs refused with `engine: 'fast'` when set to anything but their
+ * default: each rests on node:http's own objects, which the fast engine does
+ * not have. The fault knobs act on a ServerResponse (faults/) and `downFor`
+ * on node:http closing idle sockets at server.close(); the closing window
+ * hooks node's idle 'timeout'; h2c is node:http2's server. The paths are the
+ * option's (and the scenario field's, under `origins.N.`).
+ */
+export const FAST_REFUSED: readonly {
+  path: string;
+  expected: string;
+  isSet: (o: FastCheckable) => boolean;
+  found: (o: FastCheckable) => unknown;
+}[] = [
+  { path: 'protocol', expected: "'http/1.1'", isSet: (o) => o.protocol === 'h2c', found: (o) => o.protocol },
+  { path: 'closeWindow', expected: '0', isSet: (o) => positive(o.closeWindow), found: (o) => o.closeWindow },
+  { path: 'faults.dropOnReuse', expected: 'false', isSet: (o) => o.faults?.dropOnReuse === true, found: (o) => o.faults?.dropOnReuse },
+  {
+    path: 'faults.resetMidResponse',
+    expected: 'false',
+    isSet: (o) => o.faults?.resetMidResponse === true,
+    found: (o) => o.faults?.resetMidResponse,
+  },
+  { path: 'faults.silent', expected: 'false', isSet: (o) => o.faults?.silent === true, found: (o) => o.faults?.silent },
+  { path: 'faults.downFor', expected: '0', isSet: (o) => positive(o.faults?.downFor), found: (o) => o.faults?.downFor },
+];
+
+/** What FAST_REFUSED reads: resolved options, or a scenario's origin (durations in ms). Loose: a scenario may be half-valid. */
+export interface FastCheckable extends H2cCheckable {
+  protocol?: unknown;
+}
+
+/** The node-only knobs set on options meant for the fast engine, in FAST_REFUSED's order; empty when none. */
+export function fastConflicts(o: FastCheckable): { path: string; expected: string; found: unknown }[] {
+  return FAST_REFUSED.filter((r) => r.isSet(o)).map((r) => ({ path: r.path, expected: r.expected, found: r.found(o) }));
 }
 
 function count(option: string, value: number | undefined, fallback: number): number {

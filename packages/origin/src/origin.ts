@@ -1,10 +1,11 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import { createServer as createH2cServer, type Http2Server } from 'node:http2';
-import type { Socket } from 'node:net';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { ServerBase, type Endpoint, type Recorder } from '@keepalive-lab/core';
 import { openConnection } from './connection.js';
 import { newCounters, type OriginContext, type OriginCounters } from './context.js';
 import { closeWindowOnIdle, planFaults } from './faults/index.js';
+import { serveFast, type FastServing } from './fast/serve.js';
 import { serveH2c, type H2cServing } from './h2c.js';
 import { createRequestHandler } from './handler.js';
 import { idleCloseBuffer } from './idle-close-buffer.js';
@@ -21,7 +22,9 @@ import { makeBody } from './response.js';
  * delays it and drops what arrives meanwhile (faults/close-window.ts).
  * With `protocol: 'h2c'` the server is node:http2's instead, wired in h2c.ts
  * (same records, stamps and counters; idle close and request cap told in
- * GOAWAYs): this class only chooses.
+ * GOAWAYs); with `engine: 'fast'` a net server read by llhttp, wired in
+ * fast/serve.ts (same records, stamps, counters and keep-alive rules, written
+ * out): this class only chooses.
  */
 export class Origin extends ServerBase {
   readonly name: string;
@@ -32,11 +35,15 @@ export class Origin extends ServerBase {
   #outageBegun = false;
   /** Set with protocol h2c: the http2 side; null for HTTP/1.1. */
   readonly #h2c: H2cServing | null;
+  /** Set with engine 'fast': its connections; null for node:http and h2c. */
+  readonly #fast: FastServing | null;
 
   constructor(options: OriginOptions = {}) {
     const resolved = resolveOriginOptions(options);
     const h2c: Http2Server | null = resolved.protocol === 'h2c' ? createH2cServer() : null;
-    super(h2c ?? createServer(), { listen: resolved.listen });
+    // allowHalfOpen: the fast engine sees the peer's FIN itself, before ending its side (as node:http's server does).
+    const fast = resolved.engine === 'fast' ? createNetServer({ allowHalfOpen: true }) : null;
+    super(h2c ?? fast ?? createServer(), { listen: resolved.listen });
     this.name = resolved.name;
     this.options = resolved;
     this.recorder = resolved.recorder;
@@ -52,9 +59,15 @@ export class Origin extends ServerBase {
     };
     if (h2c !== null) {
       this.#h2c = serveH2c(h2c, this.#ctx, (socket) => this.track(socket));
+      this.#fast = null;
       return;
     }
     this.#h2c = null;
+    if (fast !== null) {
+      this.#fast = serveFast(fast, this.#ctx, (socket) => this.track(socket));
+      return;
+    }
+    this.#fast = null;
     const server = this.server as HttpServer;
     // Node's own knobs, not reimplemented: the lab shows what node does.
     server.keepAliveTimeout = resolved.keepAliveTimeout;
@@ -115,6 +128,7 @@ export class Origin extends ServerBase {
   override close(): Promise<void> {
     this.#ctx.closing = true;
     if (this.#downTimer !== null) clearTimeout(this.#downTimer);
+    this.#fast?.stop();
     return super.close();
   }
 
@@ -123,11 +137,16 @@ export class Origin extends ServerBase {
    * sockets (closeIdleConnections). An idle one left is ended; a busy one
    * gets its answer with `Connection: close`, then node ends it; a silent one
    * is destroyed when the grace period runs out. h2c: each session gets a
-   * GOAWAY and closes once its open streams are answered (h2c.ts).
+   * GOAWAY and closes once its open streams are answered (h2c.ts). Fast: the
+   * same as node's, by fast/connection.ts.
    */
   protected override endSocket(socket: Socket): void {
     if (this.#h2c !== null) {
       this.#h2c.endSocket(socket);
+      return;
+    }
+    if (this.#fast !== null) {
+      this.#fast.endSocket(socket);
       return;
     }
     const conn = this.#ctx.connections.get(socket);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { countField, durationField } from '@keepalive-lab/core';
-import { H2C_REFUSED_WHY, ORIGIN_PROTOCOLS, h2cConflicts } from '@keepalive-lab/origin';
+import { FAST_REFUSED_WHY, H2C_REFUSED_WHY, ORIGIN_ENGINES, ORIGIN_PROTOCOLS, fastConflicts, h2cConflicts } from '@keepalive-lab/origin';
 import { PROXY_COMPONENTS, PROXY_KINDS } from '@keepalive-lab/proxies';
 import { fieldDoc } from './reference/field-doc.js';
 
@@ -33,6 +33,17 @@ export const faultsSchema = z
 export const originSchema = z
   .object({
     name: name.default('origin').describe(fieldDoc('stamped in `x-lab-origin`; `origin.<name>.requests` counts its requests', 'blue')),
+    engine: z
+      .enum(ORIGIN_ENGINES)
+      .default('node')
+      .describe(
+        fieldDoc(
+          "`node`: node:http itself, whose keep-alive the lab teaches; `fast`: node's llhttp parser on raw sockets with the same " +
+            'stamps, events and keep-alive rules, for benchmarking a proxy without the origin being the bottleneck; ' +
+            '`protocol: h2c`, `closeWindow` and `faults` must keep their defaults with it',
+          'fast',
+        ),
+      ),
     protocol: z
       .enum(ORIGIN_PROTOCOLS)
       .default('http/1.1')
@@ -89,6 +100,10 @@ export const originSchema = z
   .strict()
   // h2c: every HTTP/1.1-only field left at its default (the list is the origin's own: options.ts H2C_REFUSED).
   .superRefine((o, ctx) => {
+    // The fast engine: every knob resting on node:http's own objects left at its default (options.ts FAST_REFUSED).
+    if (o.engine === 'fast')
+      for (const c of fastConflicts(o))
+        ctx.addIssue({ code: 'custom', path: c.path.split('.'), message: `${c.expected} (${FAST_REFUSED_WHY})` });
     if (o.protocol !== 'h2c') return;
     for (const c of h2cConflicts(o))
       ctx.addIssue({ code: 'custom', path: c.path.split('.'), message: `${c.expected} (${H2C_REFUSED_WHY})` });

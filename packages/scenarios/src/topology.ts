@@ -39,6 +39,7 @@ export async function startTopology(s: Scenario, recorder: Recorder): Promise<To
     for (const o of s.origins) {
       const origin = createOrigin({
         name: o.name,
+        engine: o.engine,
         protocol: o.protocol,
         listen: { host: '127.0.0.1', port: o.port },
         keepAliveTimeout: o.keepAliveTimeout,

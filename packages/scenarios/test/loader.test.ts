@@ -45,6 +45,16 @@ describe('scenario files', () => {
     expect(r.ok && r.value.scenario.client.timeout).toBe(60_000);
   });
 
+  it('origins[].engine: fast loads, and refuses what rests on node:http (faults, closeWindow, h2c), naming each field', async () => {
+    const r = await loadScenario(await write('fast.yaml', good), ['origins.0.engine=fast']);
+    expect(r.ok && r.value.scenario.origins[0]?.engine).toBe('fast');
+    const d = await loadScenario(await write('default.yaml', good));
+    expect(d.ok && d.value.scenario.origins[0]?.engine).toBe('node');
+    const { error } = await errorOf(good, ['origins.0.engine=fast', 'origins.0.closeWindow=50ms', 'origins.0.faults.silent=true']);
+    expect(error.message).toContain("origins.0.closeWindow: expected 0 (node engine only; engine 'fast')");
+    expect(error.message).toContain("origins.0.faults.silent: expected false (node engine only; engine 'fast')");
+  });
+
   it('names the file, line and column of a YAML syntax error', async () => {
     const { file, error } = await errorOf('name: t\ntitle: [unclosed\n');
     expect(error.code).toBe('LAB_ERR_SCENARIO_INVALID');

@@ -11,8 +11,10 @@ import {
 } from '@keepalive-lab/core';
 import {
   ORIGIN_DEFAULTS,
+  ORIGIN_ENGINES,
   ORIGIN_PROTOCOLS,
   createOrigin,
+  type OriginEngine,
   type OriginOptions,
   type OriginProtocol,
   type ResolvedOriginOptions,
@@ -25,6 +27,7 @@ import { jsonPrinter, serveUntilStopped, type ServePrinter } from '../serve.js';
 interface OriginFlags {
   listen: string;
   name: string;
+  engine: string;
   protocol: string;
   keepAliveTimeout: string;
   maxRequestsPerSocket: string;
@@ -57,6 +60,13 @@ export function originCommand(ctx: CommandContext): Command {
     .description('run the port-tracking origin: prints remote port, connection and nth for every request, and what each fault did')
     .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
     .option('--name <name>', 'name stamped in x-lab-origin and in events', ORIGIN_DEFAULTS.name)
+    .option(
+      '--engine <engine>',
+      `${ORIGIN_ENGINES.join(' or ')}; node: node:http itself, whose keep-alive the lab teaches; fast: node's llhttp parser on raw sockets, ` +
+        'the same stamps, events and keep-alive rules, for benchmarking a proxy without the origin being the bottleneck ' +
+        '(the faults, --close-window and --protocol h2c refused with it)',
+      ORIGIN_DEFAULTS.engine,
+    )
     .option(
       '--protocol <protocol>',
       `${ORIGIN_PROTOCOLS.join(' or ')}; h2c: HTTP/2 over cleartext with prior knowledge (one connection, many streams), ` +
@@ -145,6 +155,14 @@ function parseFlags(flags: OriginFlags): OriginOptions {
       },
     );
   }
+  if (!(ORIGIN_ENGINES as readonly string[]).includes(flags.engine)) {
+    const expected = `one of ${ORIGIN_ENGINES.join(', ')}`;
+    throw new LabError('LAB_ERR_USAGE', `--engine: expected ${expected}, found ${JSON.stringify(flags.engine)}`, {
+      path: '--engine',
+      expected,
+      found: JSON.stringify(flags.engine),
+    });
+  }
   if (!(ORIGIN_PROTOCOLS as readonly string[]).includes(flags.protocol)) {
     const expected = `one of ${ORIGIN_PROTOCOLS.join(', ')}`;
     throw new LabError('LAB_ERR_USAGE', `--protocol: expected ${expected}, found ${JSON.stringify(flags.protocol)}`, {
@@ -155,6 +173,7 @@ function parseFlags(flags: OriginFlags): OriginOptions {
   }
   return {
     name: flags.name,
+    engine: flags.engine as OriginEngine,
     protocol: flags.protocol as OriginProtocol,
     listen: listen.value,
     keepAliveTimeout: duration(flags.keepAliveTimeout, '--keep-alive-timeout'),
@@ -236,7 +255,8 @@ function textPrinter(
   const out = lines.line;
   return {
     listening({ host: address, port }) {
-      out(`listening on ${formatEndpoint({ host: address, port })} (${idleLine(options)})${faultList(options)}`);
+      const engine = options.engine === 'fast' ? 'fast engine; ' : '';
+      out(`listening on ${formatEndpoint({ host: address, port })} (${engine}${idleLine(options)})${faultList(options)}`);
       out(HEADER);
       lines.flush();
     },

@@ -7,14 +7,13 @@ import { admitRequest } from './request-intake.js';
 import {
   consumeSocket,
   releaseSocket,
-  HTTPParser,
-  METHODS,
   pauseReading,
   resumeReading,
   strictParser,
   type HttpParser,
   type ParseError,
-} from './llhttp.js';
+} from '@keepalive-lab/core';
+import { HTTPParser, LLHTTP, METHODS } from './binding.js';
 
 /** ms a rejected connection may drain before it is destroyed (lets the client read the answer). */
 const REJECT_LINGER_MS = 500;
@@ -34,7 +33,7 @@ type Owned = { [kClient]: FastClient };
 
 /**
  * One client connection: a strict llhttp request parser reading the socket
- * (in C++: llhttp.ts, consumeSocket), and the answers in request order
+ * (in C++: core's llhttp.ts, consumeSocket), and the answers in request order
  * (pipelining).
  *
  * Order and framing: every parsed head becomes a FastExchange at the end of
@@ -91,7 +90,7 @@ export class FastClient {
   #idle = false;
   #sawEnd = false;
   #errorCode: string | null = null;
-  /** The parser reads the socket in C++ now (llhttp.ts, consumeSocket). */
+  /** The parser reads the socket in C++ now (core's llhttp.ts, consumeSocket). */
   #consumed = false;
   /** The socket's handle can be consumed (it was at accept). */
   readonly #consumable: boolean;
@@ -107,7 +106,7 @@ export class FastClient {
     (socket as unknown as Owned)[kClient] = this;
     const p = this.#newParser();
     this.#parser = p;
-    // Reads go to the parser in C++ (llhttp.ts); to 'data' if the handle cannot be consumed, or while parked.
+    // Reads go to the parser in C++ (core's llhttp.ts); to 'data' if the handle cannot be consumed, or while parked.
     // The listener stays either way: a flowing socket is what emits 'end'.
     this.#consumed = consumeSocket(p, socket);
     this.#consumable = this.#consumed;
@@ -123,7 +122,7 @@ export class FastClient {
   }
 
   #newParser(): HttpParser {
-    const p = strictParser('request', this.#ctx.options.maxHeaderSize);
+    const p = strictParser(LLHTTP, 'request', this.#ctx.options.maxHeaderSize);
     (p as unknown as Owned)[kClient] = this;
     p[HTTPParser.kOnHeaders] = FastClient.#onHeaders;
     p[HTTPParser.kOnHeadersComplete] = FastClient.#onHeadersComplete;

@@ -7,7 +7,7 @@ import type { PoolRequest, PoolRequestOptions, UpstreamConn } from '../l7-kit/up
 import type { FastClient } from './client-conn.js';
 import type { FastContext } from './context.js';
 import { chunkSize, clientFraming, CRLF, LAST_CHUNK, responseHead, type BodyFraming } from './heads.js';
-import { pauseReading, resumeReading } from './llhttp.js';
+import { pauseReading, resumeReading } from '@keepalive-lab/core';
 import type { LinkOwner, UpstreamLink } from './upstream-link.js';
 
 /** A retry insists on a new connection (retry.ts); made once, not per request. */

@@ -9,8 +9,8 @@
  * node's IncomingMessage / ServerResponse / ClientRequest, their streams
  * and event plumbing, and in one write syscall per piece; the proxy's own
  * code was ~6 %. l7-fast keeps the parser (llhttp, the same strict parser
- * node's server and client use, through llhttp.ts, which checks the binding
- * at load) and drops the objects around it:
+ * node's server and client use, through core's llhttp.ts, which checks the binding
+ * when l7-fast loads, binding.ts) and drops the objects around it:
  *
  * - one FastExchange per request (the pool's request and the link's owner
  *   at once), callbacks as methods: no per-request closures or listeners;

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { UNASKED_SWITCH } from '../l7-kit/hop-by-hop.js';
-import { consumeSocket, HTTPParser, strictParser, type HttpParser, type OnHeadersComplete, type ParseError } from './llhttp.js';
+import { consumeSocket, strictParser, type HttpParser, type OnHeadersComplete, type ParseError } from '@keepalive-lab/core';
+import { HTTPParser, LLHTTP } from './binding.js';
 
 /** The UpstreamLink a socket or parser belongs to. */
 const kLink = Symbol('UpstreamLink');
@@ -37,7 +38,7 @@ export interface LinkOwner {
  * end completes nothing; the final response follows on the same exchange.
  * A 101 poisons the socket: we never ask for an upgrade (UNASKED_SWITCH).
  *
- * The parser reads the socket in C++ (llhttp.ts, consumeSocket), so it also
+ * The parser reads the socket in C++ (core's llhttp.ts, consumeSocket), so it also
  * sees what arrives while the socket is idle in the pool: those bytes are
  * reported to the pool (`onIdleBytes`), which drops the socket.
  */
@@ -60,7 +61,7 @@ export class UpstreamLink {
   constructor(socket: Socket, maxHeaderSize: number, onIdleBytes: () => void) {
     this.socket = socket;
     this.#onIdleBytes = onIdleBytes;
-    const p = strictParser('response', maxHeaderSize);
+    const p = strictParser(LLHTTP, 'response', maxHeaderSize);
     this.#parser = p;
     // Shared callbacks, as FastClient's (client-conn.ts says why): each finds its link through kLink.
     (p as unknown as Owned)[kLink] = this;
@@ -165,7 +166,7 @@ export class UpstreamLink {
     owner.onResponseComplete();
   }
 
-  /** A read of a socket that could not be consumed (llhttp.ts). */
+  /** A read of a socket that could not be consumed (core's llhttp.ts). */
   static #onData(this: Socket, data: Buffer): void {
     const l = UpstreamLink.#of(this);
     if (l.owner === null) {

@@ -1,15 +1,24 @@
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import { LabError } from '@keepalive-lab/core';
+import { LabError } from './errors.js';
 
 /**
  * node's own llhttp binding, the parser node's http server and client use:
  * `require('node:_http_common').HTTPParser`. It is internal API, so this is
- * the one module that touches it, and it checks the shape it relies on at
- * load: a node that renames a callback slot or changes `initialize` fails
- * here, loudly, instead of parsing subtly wrong.
+ * the one module that touches it, and it checks the shape it relies on when
+ * first loaded: a node that renames a callback slot or changes `initialize`
+ * fails there, loudly, instead of parsing subtly wrong.
  *
- * What the rest of l7-fast may assume (checked below or by test/l7-*.test.ts):
+ * Used by the lab's speed engines (the l7-fast proxy, the origin's `engine:
+ * 'fast'`). Importing this module (core's index does) loads nothing: the
+ * binding is loaded and checked by the first `loadLlhttp(user)`, which each
+ * engine calls when it is loaded or built, so a node whose internals changed
+ * fails only the run that asks for a fast engine (proxies'
+ * test/lazy-engines.test.ts), with an error naming that engine and what to
+ * use instead. The outcome is kept: the check runs once per process.
+ *
+ * What a user may assume (checked below or by proxies' test/l7-*.test.ts and
+ * origin's test/fast-*.test.ts):
  * - `initialize(type, resource, maxHeaderSize, lenientFlags)`; flags 0 is
  *   strict (kLenientNone): no lenient header, chunk, keep-alive or version.
  * - `execute(buf)` returns bytes parsed, or an Error with `code` 'HPE_*';
@@ -60,7 +69,7 @@ export interface ParseError extends Error {
   bytesParsed: number;
 }
 
-interface HttpParserClass {
+export interface HttpParserClass {
   new (): HttpParser;
   readonly REQUEST: number;
   readonly RESPONSE: number;
@@ -86,25 +95,31 @@ export type OnHeadersComplete = (
   shouldKeepAlive: boolean,
 ) => number;
 
-const fault = (what: string): LabError =>
-  new LabError(
-    'LAB_ERR_INTERNAL',
-    `l7-fast: node ${process.version} has an llhttp binding (node:_http_common HTTPParser) unlike the one this proxy was written for: ${what}. ` +
-      "Use proxy kind 'l7' on this node.",
-    { found: process.version, expected: 'node 20 HTTPParser binding' },
-  );
+/** Who loads the binding, for its error: `name` (l7-fast) and what to use instead on such a node (proxy kind 'l7'). */
+export interface LlhttpUser {
+  readonly name: string;
+  readonly instead: string;
+}
 
-function load(): { HTTPParser: HttpParserClass; methods: readonly string[] } {
+/** The binding as checked: the parser class and llhttp's method table. */
+export interface Llhttp {
+  readonly HTTPParser: HttpParserClass;
+  /** Method names by llhttp's index (headers-complete gives the index). */
+  readonly METHODS: readonly string[];
+}
+
+/** A binding unlike the expected one: thrown inside load and self-check, turned into the user's LabError by loadLlhttp. */
+class BindingChanged extends Error {}
+
+const fault = (what: string): BindingChanged => new BindingChanged(what);
+
+function load(): Llhttp {
+  // A missing module is a changed binding like any other (loadLlhttp words it).
   let mod: unknown;
   try {
     mod = createRequire(import.meta.url)('node:_http_common');
   } catch (err) {
-    throw new LabError(
-      'LAB_ERR_INTERNAL',
-      `l7-fast: node ${process.version} has no node:_http_common`,
-      { found: process.version },
-      { cause: err },
-    );
+    throw new BindingChanged('there is no node:_http_common', { cause: err });
   }
   const m = mod as { HTTPParser?: unknown; methods?: unknown };
   if (typeof m.HTTPParser !== 'function') throw fault('HTTPParser is not a constructor');
@@ -118,18 +133,44 @@ function load(): { HTTPParser: HttpParserClass; methods: readonly string[] } {
     if (typeof P.prototype?.[k] !== 'function') throw fault(`HTTPParser.prototype.${k} is missing`);
   }
   if (!Array.isArray(m.methods) || m.methods[1] !== 'GET' || m.methods.indexOf('POST') < 0) throw fault('methods table changed');
-  return { HTTPParser: P as unknown as HttpParserClass, methods: m.methods as string[] };
+  return { HTTPParser: P as unknown as HttpParserClass, METHODS: m.methods as string[] };
 }
 
-const loaded = load();
-export const HTTPParser = loaded.HTTPParser;
-/** Method names by llhttp's index (headers-complete gives the index). */
-export const METHODS = loaded.methods;
+/** The binding once loaded and checked, or why it failed; null until the first loadLlhttp. */
+let outcome: { ok: Llhttp } | { failed: BindingChanged } | null = null;
 
-/** A strict parser of one kind; every callback slot the caller uses must be set before execute. */
-export function strictParser(kind: 'request' | 'response', maxHeaderSize: number): HttpParser {
-  const p = new HTTPParser();
-  p.initialize(kind === 'request' ? HTTPParser.REQUEST : HTTPParser.RESPONSE, {}, maxHeaderSize, HTTPParser.kLenientNone);
+/**
+ * The binding, loaded and self-checked on the first call (once per process);
+ * a changed binding throws a LabError naming `user` and what to use instead,
+ * on this call and every later one.
+ */
+export function loadLlhttp(user: LlhttpUser): Llhttp {
+  if (outcome === null) {
+    try {
+      const b = load();
+      selfCheck(b);
+      outcome = { ok: b };
+    } catch (err) {
+      if (!(err instanceof BindingChanged)) throw err;
+      outcome = { failed: err };
+    }
+  }
+  if ('ok' in outcome) return outcome.ok;
+  const what = outcome.failed.message;
+  throw new LabError(
+    'LAB_ERR_INTERNAL',
+    `${user.name}: node ${process.version} has an llhttp binding (node:_http_common HTTPParser) unlike the one it was written for: ${what}. ` +
+      `Use ${user.instead} on this node.`,
+    { found: process.version, expected: 'node 20 HTTPParser binding' },
+    { cause: outcome.failed.cause ?? outcome.failed },
+  );
+}
+
+/** A strict parser of one kind, from a loaded binding; every callback slot the caller uses must be set before execute. */
+export function strictParser(binding: Llhttp, kind: 'request' | 'response', maxHeaderSize: number): HttpParser {
+  const P = binding.HTTPParser;
+  const p = new P();
+  p.initialize(kind === 'request' ? P.REQUEST : P.RESPONSE, {}, maxHeaderSize, P.kLenientNone);
   return p;
 }
 
@@ -176,9 +217,10 @@ export function resumeReading(socket: Socket): void {
   h.readStart();
 }
 
-/** Self-check at load: a strict parser must refuse what the framing tests rely on it refusing. */
-function selfCheck(): void {
-  const p = strictParser('request', 1024);
+/** Self-check at first load: a strict parser must refuse what the framing tests rely on it refusing. */
+function selfCheck(b: Llhttp): void {
+  const { HTTPParser } = b;
+  const p = strictParser(b, 'request', 1024);
   let heads = 0;
   p[HTTPParser.kOnHeadersComplete] = () => {
     heads++;
@@ -189,8 +231,8 @@ function selfCheck(): void {
   if (!(r instanceof Error) || typeof (r as ParseError).code !== 'string' || !(r as ParseError).code.startsWith('HPE_') || heads !== 0) {
     throw fault('a strict parser accepted Content-Length with Transfer-Encoding, or errors lost their HPE_ code');
   }
-  // The head deadline (client-conn.ts) reads these: a head under way, then whole.
-  const q = strictParser('request', 1024);
+  // The head deadline (l7-fast's client-conn.ts) reads these: a head under way, then whole.
+  const q = strictParser(b, 'request', 1024);
   q[HTTPParser.kOnHeadersComplete] = () => 0;
   q.execute(Buffer.from('GET / HTTP/1.1\r\nHost: a\r\n', 'latin1'));
   const partial = !q.headersCompleted() && q.duration() >= 0 && q.duration() < 60_000;
@@ -199,4 +241,3 @@ function selfCheck(): void {
   q.free();
   if (!partial || !whole) throw fault('headersCompleted()/duration() do not say whether, and since when, a head is under way');
 }
-selfCheck();
