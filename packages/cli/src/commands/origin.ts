@@ -218,7 +218,7 @@ function idleLine(o: Readonly<ResolvedOriginOptions>): string {
   const buffer = o.idleCloseBuffer;
   const idle =
     buffer === NODE_IDLE_BUFFER_MS
-      ? `keep-alive timeout ${timeout}: node closes idle sockets after ${closeAt}`
+      ? `keep-alive timeout ${timeout}: ${o.engine === 'fast' ? 'idle sockets close, as node closes them,' : 'node closes idle sockets'} after ${closeAt}`
       : `keep-alive timeout ${timeout}: idle sockets close after ${closeAt}, ${buffer === 0 ? 'at' : `${formatDuration(buffer)} past`} the advertised timeout`;
   return o.closeWindow === 0 ? idle : `${idle}; a ${formatDuration(o.closeWindow)} closing window before each idle close drops any request`;
 }
