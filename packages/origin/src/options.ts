@@ -169,93 +169,77 @@ export function resolveOriginOptions(options: OriginOptions = {}): ResolvedOrigi
 
 /** Why a knob is refused with h2c, in every message that refuses one. */
 export const H2C_REFUSED_WHY = 'HTTP/1.1 only; protocol h2c';
+/** Why a knob is refused with the fast engine, in every message that refuses one. */
+export const FAST_REFUSED_WHY = "node engine only; engine 'fast'";
 
-/**
- * Knobs that are HTTP/1.1 mechanisms, refused with `protocol: 'h2c'` when set
- * to anything but their default: the fault knobs under faults/ (they act on
- * one HTTP/1.1 socket per request exchange), the closing window (node:http's
- * idle 'timeout' hook), `Connection: close` (no such header in HTTP/2, which
- * forbids connection-specific headers, RFC 9113 §8.2.2) and the
- * `Keep-Alive: timeout=N` hint (likewise). `faults.downFor` too: its outage
- * rests on node:http closing idle keep-alive sockets at server.close(), which
- * node:http2 does not do for idle sessions, so with h2c the listener would
- * close but `down` would wait for every session to end.
- * The paths are the option's (and the scenario field's, under `origins.N.`).
- */
-export const H2C_REFUSED: readonly {
-  path: string;
-  expected: string;
-  isSet: (o: H2cCheckable) => boolean;
-  found: (o: H2cCheckable) => unknown;
-}[] = [
-  { path: 'keepAlive', expected: 'true', isSet: (o) => o.keepAlive === false, found: (o) => o.keepAlive },
-  { path: 'keepAliveHint', expected: 'true', isSet: (o) => o.keepAliveHint === false, found: (o) => o.keepAliveHint },
-  { path: 'closeWindow', expected: '0', isSet: (o) => positive(o.closeWindow), found: (o) => o.closeWindow },
-  { path: 'faults.dropOnReuse', expected: 'false', isSet: (o) => o.faults?.dropOnReuse === true, found: (o) => o.faults?.dropOnReuse },
-  {
-    path: 'faults.resetMidResponse',
-    expected: 'false',
-    isSet: (o) => o.faults?.resetMidResponse === true,
-    found: (o) => o.faults?.resetMidResponse,
-  },
-  { path: 'faults.silent', expected: 'false', isSet: (o) => o.faults?.silent === true, found: (o) => o.faults?.silent },
-  { path: 'faults.downFor', expected: '0', isSet: (o) => positive(o.faults?.downFor), found: (o) => o.faults?.downFor },
-];
-
-/** What H2C_REFUSED reads: resolved options, or a scenario's origin (durations in ms). Loose: a scenario may be half-valid. */
-export interface H2cCheckable {
+/** What the refusals read: resolved options, or a scenario's origin (durations in ms). Loose: a scenario may be half-valid. */
+export interface RefusalCheckable {
+  protocol?: unknown;
   keepAlive?: unknown;
   keepAliveHint?: unknown;
   closeWindow?: unknown;
   faults?: { dropOnReuse?: unknown; resetMidResponse?: unknown; silent?: unknown; downFor?: unknown } | undefined;
 }
 
-const positive = (v: unknown): boolean => typeof v === 'number' && v > 0;
-
-/** The HTTP/1.1-only knobs set on options meant for h2c, in H2C_REFUSED's order; empty when none. */
-export function h2cConflicts(o: H2cCheckable): { path: string; expected: string; found: unknown }[] {
-  return H2C_REFUSED.filter((r) => r.isSet(o)).map((r) => ({ path: r.path, expected: r.expected, found: r.found(o) }));
+interface RefusalRule {
+  expected: string;
+  isSet: (o: RefusalCheckable) => boolean;
+  found: (o: RefusalCheckable) => unknown;
 }
 
-/** Why a knob is refused with the fast engine, in every message that refuses one. */
-export const FAST_REFUSED_WHY = "node engine only; engine 'fast'";
+const positive = (v: unknown): boolean => typeof v === 'number' && v > 0;
 
 /**
- * Knobs refused with `engine: 'fast'` when set to anything but their
- * default: each rests on node:http's own objects, which the fast engine does
- * not have. The fault knobs act on a ServerResponse (faults/) and `downFor`
- * on node:http closing idle sockets at server.close(); the closing window
- * hooks node's idle 'timeout'; h2c is node:http2's server. The paths are the
- * option's (and the scenario field's, under `origins.N.`).
+ * Each knob that one of the other servers cannot honour, by its path (the
+ * option's, and the scenario field's under `origins.N.`): set to anything
+ * but its default, it is refused with that server (H2C_REFUSED, FAST_REFUSED).
  */
-export const FAST_REFUSED: readonly {
-  path: string;
-  expected: string;
-  isSet: (o: FastCheckable) => boolean;
-  found: (o: FastCheckable) => unknown;
-}[] = [
-  { path: 'protocol', expected: "'http/1.1'", isSet: (o) => o.protocol === 'h2c', found: (o) => o.protocol },
-  { path: 'closeWindow', expected: '0', isSet: (o) => positive(o.closeWindow), found: (o) => o.closeWindow },
-  { path: 'faults.dropOnReuse', expected: 'false', isSet: (o) => o.faults?.dropOnReuse === true, found: (o) => o.faults?.dropOnReuse },
-  {
-    path: 'faults.resetMidResponse',
+const RULES = {
+  protocol: { expected: "'http/1.1'", isSet: (o) => o.protocol === 'h2c', found: (o) => o.protocol },
+  keepAlive: { expected: 'true', isSet: (o) => o.keepAlive === false, found: (o) => o.keepAlive },
+  keepAliveHint: { expected: 'true', isSet: (o) => o.keepAliveHint === false, found: (o) => o.keepAliveHint },
+  closeWindow: { expected: '0', isSet: (o) => positive(o.closeWindow), found: (o) => o.closeWindow },
+  'faults.dropOnReuse': { expected: 'false', isSet: (o) => o.faults?.dropOnReuse === true, found: (o) => o.faults?.dropOnReuse },
+  'faults.resetMidResponse': {
     expected: 'false',
     isSet: (o) => o.faults?.resetMidResponse === true,
     found: (o) => o.faults?.resetMidResponse,
   },
-  { path: 'faults.silent', expected: 'false', isSet: (o) => o.faults?.silent === true, found: (o) => o.faults?.silent },
-  { path: 'faults.downFor', expected: '0', isSet: (o) => positive(o.faults?.downFor), found: (o) => o.faults?.downFor },
-];
+  'faults.silent': { expected: 'false', isSet: (o) => o.faults?.silent === true, found: (o) => o.faults?.silent },
+  'faults.downFor': { expected: '0', isSet: (o) => positive(o.faults?.downFor), found: (o) => o.faults?.downFor },
+} satisfies Record<string, RefusalRule>;
 
-/** What FAST_REFUSED reads: resolved options, or a scenario's origin (durations in ms). Loose: a scenario may be half-valid. */
-export interface FastCheckable extends H2cCheckable {
-  protocol?: unknown;
-}
+type RulePath = keyof typeof RULES;
+const FAULT_PATHS: RulePath[] = ['faults.dropOnReuse', 'faults.resetMidResponse', 'faults.silent', 'faults.downFor'];
+
+/**
+ * Refused with `protocol: 'h2c'`: the HTTP/1.1 mechanisms. The fault knobs
+ * under faults/ act on one HTTP/1.1 socket per request exchange; the closing
+ * window hooks node:http's idle 'timeout'; `Connection: close` and the
+ * `Keep-Alive: timeout=N` hint are connection-specific headers HTTP/2 forbids
+ * (RFC 9113 §8.2.2); `faults.downFor`'s outage rests on node:http closing
+ * idle keep-alive sockets at server.close(), which node:http2 does not do
+ * for idle sessions (`down` would wait for every session to end).
+ */
+export const H2C_REFUSED: readonly RulePath[] = ['keepAlive', 'keepAliveHint', 'closeWindow', ...FAULT_PATHS];
+
+/**
+ * Refused with `engine: 'fast'`: each rests on node:http's own objects, which
+ * the fast engine does not have. The fault knobs act on a ServerResponse
+ * (faults/) and `downFor` on node:http closing idle sockets at
+ * server.close(); the closing window hooks node's idle 'timeout'; h2c is
+ * node:http2's server.
+ */
+export const FAST_REFUSED: readonly RulePath[] = ['protocol', 'closeWindow', ...FAULT_PATHS];
+
+const conflicts = (paths: readonly RulePath[], o: RefusalCheckable): { path: string; expected: string; found: unknown }[] =>
+  paths.filter((p) => RULES[p].isSet(o)).map((p) => ({ path: p, expected: RULES[p].expected, found: RULES[p].found(o) }));
+
+/** The HTTP/1.1-only knobs set on options meant for h2c, in H2C_REFUSED's order; empty when none. */
+export const h2cConflicts = (o: RefusalCheckable) => conflicts(H2C_REFUSED, o);
 
 /** The node-only knobs set on options meant for the fast engine, in FAST_REFUSED's order; empty when none. */
-export function fastConflicts(o: FastCheckable): { path: string; expected: string; found: unknown }[] {
-  return FAST_REFUSED.filter((r) => r.isSet(o)).map((r) => ({ path: r.path, expected: r.expected, found: r.found(o) }));
-}
+export const fastConflicts = (o: RefusalCheckable) => conflicts(FAST_REFUSED, o);
 
 function count(option: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
