@@ -117,16 +117,11 @@ export function scenarioRuns(loaded: LoadedScenario): Result<ScenarioRun[], LabE
   if (!variants || variants.length === 0) return ok([{ variant: null, scenario: loaded.scenario }]);
   const runs: ScenarioRun[] = [];
   for (const v of variants) {
-    const r = variantScenario(loaded, v);
+    const r = resolveRun(loaded, v, null);
     if (!r.ok) return r;
     runs.push({ variant: v, scenario: r.value });
   }
   return ok(runs);
-}
-
-/** A variant is the scenario with its `set` applied first, then the user's `--set`. */
-function variantScenario(loaded: LoadedScenario, v: VariantSpec): Result<Scenario, LabError> {
-  return resolveRun(loaded, v, null);
 }
 
 /**
@@ -140,6 +135,7 @@ export function scenarioThrough(loaded: LoadedScenario, v: VariantSpec | null, k
   return resolveRun(loaded, v, kind);
 }
 
+/** A variant is the scenario with its `set` applied first, then the user's `--set`; `kind`: as scenarioThrough. */
 function resolveRun(loaded: LoadedScenario, v: VariantSpec | null, kind: string | null): Result<Scenario, LabError> {
   const r = resolveProblems(loaded, v, kind);
   return r.ok ? r : fail(new ScenarioProblemsError(loaded.file, r.error));

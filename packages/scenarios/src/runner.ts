@@ -122,7 +122,7 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
   // topology is closed, so the closes it causes are told as well.
   const unsubscribe = emit && detail ? recorder.on((event) => emit({ type: 'event', t: event.t, event })) : null;
   try {
-    const outcome = await measuredRun(s, recorder, startedAt, names, variant, emit, detail);
+    const outcome = await measuredRun(s, { recorder, startedAt, chain, names, variant, total, emit, detail });
     emit?.({
       type: 'end',
       t: recorder.now(),
@@ -147,24 +147,29 @@ export async function runScenario(s: Scenario, options: RunOptions = {}): Promis
   }
 }
 
-async function measuredRun(
-  s: Scenario,
-  recorder: Recorder,
-  startedAt: string,
-  names: string[],
-  variant: string | null,
-  emit: ((p: RunEvent) => void) | undefined,
-  detail: boolean,
-): Promise<RunOutcome> {
+/** What runScenario worked out before the run, and who follows it. */
+interface RunContext {
+  recorder: Recorder;
+  startedAt: string;
+  chain: ReturnType<typeof chainOf>;
+  /** hopNames(chain). */
+  names: string[];
+  variant: string | null;
+  /** s.client.requests. */
+  total: number;
+  emit: ((p: RunEvent) => void) | undefined;
+  detail: boolean;
+}
+
+async function measuredRun(s: Scenario, run: RunContext): Promise<RunOutcome> {
+  const { recorder, startedAt, chain, names, variant, total, emit, detail } = run;
   const topology = await startTopology(s, recorder);
   emit?.({ type: 'ready', t: recorder.now(), url: topology.url, originPorts: topology.originPorts });
   let records: ClientRecord[];
   let durationMs: number;
   let timeWait: TimeWaitCounts | null;
-  const total = s.client.requests;
   const hint = waitingFor(s);
   let doneSoFar = 0;
-  const chain = chainOf(s);
   try {
     // The client connects to topology.url: the first proxy's listen port, or the origin's when direct.
     const twPorts = {
@@ -191,20 +196,13 @@ async function measuredRun(
         hopHeader: s.client.hopHeader,
         recorder,
         // Only for a follower: the count for the ticks, and with detail each record as it ends (an object per request).
-        ...(emit && detail
-          ? {
-              onRecord: (record: ClientRecord, done: number) => {
-                doneSoFar = done;
-                emit({ type: 'request', t: record.end ?? recorder.now(), record, done, total });
-              },
+        onDone: emit
+          ? (done) => {
+              doneSoFar = done;
             }
-          : emit
-            ? {
-                onDone: (done: number) => {
-                  doneSoFar = done;
-                },
-              }
-            : {}),
+          : undefined,
+        onRecord:
+          emit && detail ? (record, done) => emit({ type: 'request', t: record.end ?? recorder.now(), record, done, total }) : undefined,
       });
       records = load.records;
       durationMs = load.durationMs;

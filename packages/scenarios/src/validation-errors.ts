@@ -58,7 +58,7 @@ function withoutFile(message: string, file: string): string {
 }
 
 /** The `--set` that put a value at `path` (or under it, or above it), if one did: then it is to blame, not the file. */
-export function overrideAt(path: string, overrides: Override[]): Override | undefined {
+function overrideAt(path: string, overrides: Override[]): Override | undefined {
   return overrides.find((o) => path.startsWith(o.path.join('.')) || o.path.join('.').startsWith(path === '' ? '\u0000' : path));
 }
 

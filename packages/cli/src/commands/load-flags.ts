@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LabError, parseDuration } from '@keepalive-lab/core';
 import { parseHeaderLine, type HeaderValues, type LoadEngine, type LoadOptions } from '@keepalive-lab/client';
+import { usageError } from '../flag-errors.js';
 
 /** `lab load`'s flags as commander hands them over (strings; repeatable ones as lists). */
 export interface LoadFlags {
@@ -34,15 +35,8 @@ export interface LoadPlan {
   concurrencyGiven: number | null;
 }
 
-const usage = (flag: string, expected: string, found: string): LabError =>
-  new LabError('LAB_ERR_USAGE', `${flag}: expected ${expected}, found ${JSON.stringify(found)}`, {
-    path: flag,
-    expected,
-    found: JSON.stringify(found),
-  });
-
 function intFlag(flag: string, text: string, min: number): number {
-  if (!/^\d+$/.test(text.trim()) || Number(text) < min) throw usage(flag, `an integer ≥ ${min}`, text);
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min) throw usageError(flag, `an integer ≥ ${min}`, text);
   return Number(text);
 }
 
@@ -61,14 +55,14 @@ function urlFlag(text: string): string {
       { cause: err },
     );
   }
-  if (u.protocol !== 'http:') throw usage('<url>', expected, text);
+  if (u.protocol !== 'http:') throw usageError('<url>', expected, text);
   return u.href;
 }
 
 function durationFlag(flag: string, text: string): number {
   const d = parseDuration(text, flag);
   if (!d.ok) throw d.error;
-  if (d.value < 1) throw usage(flag, 'a duration of at least 1ms', text);
+  if (d.value < 1) throw usageError(flag, 'a duration of at least 1ms', text);
   return d.value;
 }
 
@@ -81,7 +75,7 @@ function headerFlags(lines: string[]): HeaderValues {
     headers[name] = [...(headers[name] ?? []), value];
   }
   const hosts = lines.filter((l) => /^\s*host\s*:/i.test(l));
-  if (hosts.length > 1) throw usage(flag, 'one Host header (two make a request every server must refuse)', hosts.join(' + '));
+  if (hosts.length > 1) throw usageError(flag, 'one Host header (two make a request every server must refuse)', hosts.join(' + '));
   return headers;
 }
 
@@ -118,11 +112,11 @@ export async function loadPlan(url: string, flags: LoadFlags, given: (option: st
   let rate: number | undefined;
   if (flags.rate !== undefined) {
     if (!/^\d+(\.\d+)?$/.test(flags.rate.trim()) || Number(flags.rate) <= 0)
-      throw usage('-R/--rate', 'requests per second, a number > 0', flags.rate);
+      throw usageError('-R/--rate', 'requests per second, a number > 0', flags.rate);
     rate = Number(flags.rate);
   }
-  if (!/^[A-Za-z]+$/.test(flags.method)) throw usage('--method', 'an HTTP method such as GET or POST', flags.method);
-  if (flags.engine !== 'agent' && flags.engine !== 'fast') throw usage('--engine', 'agent or fast', flags.engine);
+  if (!/^[A-Za-z]+$/.test(flags.method)) throw usageError('--method', 'an HTTP method such as GET or POST', flags.method);
+  if (flags.engine !== 'agent' && flags.engine !== 'fast') throw usageError('--engine', 'agent or fast', flags.engine);
   const timeout = durationFlag('--timeout', flags.timeout);
   const headers = headerFlags(flags.header);
   const body = await bodyFlags(flags, cwd);

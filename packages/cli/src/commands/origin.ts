@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import {
-  LabError,
   Recorder,
   formatDuration,
   formatEndpoint,
@@ -14,14 +13,13 @@ import {
   ORIGIN_ENGINES,
   ORIGIN_PROTOCOLS,
   createOrigin,
-  type OriginEngine,
   type OriginOptions,
-  type OriginProtocol,
   type ResolvedOriginOptions,
 } from '@keepalive-lab/origin';
 import type { CommandContext } from '../context.js';
 import { lineWriter } from '../ndjson.js';
 import { jsonPrinter, serveUntilStopped, type ServePrinter } from '../serve.js';
+import { oneOf, usageError } from '../flag-errors.js';
 
 /** The flags as commander parses them (strings until validated here). */
 interface OriginFlags {
@@ -144,37 +142,12 @@ function duration(value: string, flag: string): number {
 function parseFlags(flags: OriginFlags): OriginOptions {
   const listen = parseEndpoint(flags.listen, '--listen');
   if (!listen.ok) throw listen.error;
-  if (!/^\d+$/.test(flags.maxRequestsPerSocket)) {
-    throw new LabError(
-      'LAB_ERR_USAGE',
-      `--max-requests-per-socket: expected a whole number >= 0, found ${JSON.stringify(flags.maxRequestsPerSocket)}`,
-      {
-        path: '--max-requests-per-socket',
-        expected: 'a whole number >= 0',
-        found: JSON.stringify(flags.maxRequestsPerSocket),
-      },
-    );
-  }
-  if (!(ORIGIN_ENGINES as readonly string[]).includes(flags.engine)) {
-    const expected = `one of ${ORIGIN_ENGINES.join(', ')}`;
-    throw new LabError('LAB_ERR_USAGE', `--engine: expected ${expected}, found ${JSON.stringify(flags.engine)}`, {
-      path: '--engine',
-      expected,
-      found: JSON.stringify(flags.engine),
-    });
-  }
-  if (!(ORIGIN_PROTOCOLS as readonly string[]).includes(flags.protocol)) {
-    const expected = `one of ${ORIGIN_PROTOCOLS.join(', ')}`;
-    throw new LabError('LAB_ERR_USAGE', `--protocol: expected ${expected}, found ${JSON.stringify(flags.protocol)}`, {
-      path: '--protocol',
-      expected,
-      found: JSON.stringify(flags.protocol),
-    });
-  }
+  if (!/^\d+$/.test(flags.maxRequestsPerSocket))
+    throw usageError('--max-requests-per-socket', 'a whole number >= 0', flags.maxRequestsPerSocket);
   return {
     name: flags.name,
-    engine: flags.engine as OriginEngine,
-    protocol: flags.protocol as OriginProtocol,
+    engine: oneOf('--engine', flags.engine, ORIGIN_ENGINES),
+    protocol: oneOf('--protocol', flags.protocol, ORIGIN_PROTOCOLS),
     listen: listen.value,
     keepAliveTimeout: duration(flags.keepAliveTimeout, '--keep-alive-timeout'),
     maxRequestsPerSocket: Number(flags.maxRequestsPerSocket),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { LabError } from '@keepalive-lab/core';
 import type { ProxyComponent } from '@keepalive-lab/proxies';
+import { usageError } from '../flag-errors.js';
 
 /**
  * `lab proxy <kind>` flags for a kind's knobs, read off the registry: knob
@@ -61,14 +61,8 @@ export function knobsFromFlags(c: ProxyComponent, flags: Record<string, unknown>
           ? raw === 'true'
           : raw;
     const r = schema.safeParse(value);
-    if (!r.success) {
-      const expected = r.error.issues[0]?.message ?? 'a valid value';
-      throw new LabError('LAB_ERR_USAGE', `${flag}: expected ${expected}, found ${JSON.stringify(raw)}`, {
-        path: flag,
-        expected,
-        found: JSON.stringify(raw),
-      });
-    }
+    // A knob's own message may say what it found (durationField's does): the error says it once.
+    if (!r.success) throw usageError(flag, (r.error.issues[0]?.message ?? 'a valid value').replace(/, found .*$/s, ''), raw);
     knobs[knob] = r.data;
   }
   return knobs;

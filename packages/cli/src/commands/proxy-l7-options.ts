@@ -1,14 +1,7 @@
 import { Command } from 'commander';
 import { LabError, formatDuration, parseDuration, type Endpoint, type Recorder } from '@keepalive-lab/core';
-import {
-  BALANCE_MODES,
-  L7_DEFAULTS,
-  UPSTREAM_PROTOCOLS,
-  resolveL7Options,
-  type BalanceMode,
-  type L7ProxyOptions,
-  type UpstreamProtocol,
-} from '@keepalive-lab/proxies';
+import { BALANCE_MODES, L7_DEFAULTS, UPSTREAM_PROTOCOLS, resolveL7Options, type L7ProxyOptions } from '@keepalive-lab/proxies';
+import { oneOf, usageError } from '../flag-errors.js';
 
 /**
  * The knobs of `lab proxy l7`. Values stay undefined unless given, so the
@@ -102,13 +95,7 @@ const FLAG_OF: Record<string, string> = {
 
 function whole(value: unknown, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^\d+$/.test(value)) {
-    throw new LabError('LAB_ERR_USAGE', `${flag}: expected a whole number, found ${JSON.stringify(value)}`, {
-      path: flag,
-      expected: 'a whole number',
-      found: JSON.stringify(value),
-    });
-  }
+  if (typeof value !== 'string' || !/^\d+$/.test(value)) throw usageError(flag, 'a whole number', value);
   return Number(value);
 }
 
@@ -119,38 +106,8 @@ function duration(value: unknown, flag: string): number | undefined {
   return r.value;
 }
 
-function balance(value: unknown): BalanceMode | undefined {
-  if (value === undefined) return undefined;
-  const mode = BALANCE_MODES.find((m) => m === value);
-  if (mode === undefined) {
-    throw new LabError('LAB_ERR_USAGE', `--balance: expected one of ${BALANCE_MODES.join(', ')}, found ${JSON.stringify(value)}`, {
-      path: '--balance',
-      expected: BALANCE_MODES.join(' | '),
-      found: JSON.stringify(value),
-      known: [...BALANCE_MODES],
-    });
-  }
-  return mode;
-}
-
-function upstreamProtocol(value: unknown): UpstreamProtocol | undefined {
-  if (value === undefined) return undefined;
-  const p = UPSTREAM_PROTOCOLS.find((m) => m === value);
-  if (p === undefined) {
-    const expected = UPSTREAM_PROTOCOLS.join(' | ');
-    throw new LabError(
-      'LAB_ERR_USAGE',
-      `--upstream-protocol: expected one of ${UPSTREAM_PROTOCOLS.join(', ')}, found ${JSON.stringify(value)}`,
-      {
-        path: '--upstream-protocol',
-        expected,
-        found: JSON.stringify(value),
-        known: [...UPSTREAM_PROTOCOLS],
-      },
-    );
-  }
-  return p;
-}
+const choice = <T extends string>(flag: string, value: unknown, choices: readonly T[]): T | undefined =>
+  value === undefined ? undefined : oneOf(flag, value, choices);
 
 /** Maps parsed flags to L7ProxyOptions; every value is checked here, and a bad one names its flag. */
 export function l7OptionsFromFlags(common: CommonProxyOptions, flags: L7Flags): L7ProxyOptions {
@@ -162,7 +119,7 @@ export function l7OptionsFromFlags(common: CommonProxyOptions, flags: L7Flags): 
     // Set only by --no-keep-alive-hint: h2c refuses the hint's options, so none is passed that nobody gave.
     keepAliveHint: flags.keepAliveHint === false ? false : undefined,
     keepAliveHintMargin: duration(flags.keepAliveHintMargin, '--keep-alive-hint-margin'),
-    balance: balance(flags.balance),
+    balance: choice('--balance', flags.balance, BALANCE_MODES),
     upstreamTimeout: duration(flags.upstreamTimeout, '--upstream-timeout'),
     headerTimeout: duration(flags.headerTimeout, '--header-timeout'),
     clientKeepAliveTimeout: duration(flags.clientKeepAliveTimeout, '--client-keep-alive-timeout'),
@@ -170,7 +127,7 @@ export function l7OptionsFromFlags(common: CommonProxyOptions, flags: L7Flags): 
     maxHeaderSize: whole(flags.maxHeaderSize, '--max-header-size'),
     maxHeaderCount: whole(flags.maxHeaderCount, '--max-header-count'),
     retryStale: flags.retryStale !== false,
-    upstreamProtocol: upstreamProtocol(flags.upstreamProtocol),
+    upstreamProtocol: choice('--upstream-protocol', flags.upstreamProtocol, UPSTREAM_PROTOCOLS),
   };
   // The library checks bounds and relations (idle ≤ max; h2c without the pool's flags); its error is renamed to
   // the flag. Both upstream protocols pass here: l7-fast refuses h2c when it is built (createProxy).

@@ -77,9 +77,9 @@ async function runProxy(ctx: CommandContext, cmd: Command, kind: string, flags: 
   // keep: false — a proxy may run for hours; events are printed, not stored.
   const recorder = new Recorder({ keep: false });
   const common: ProxyCommon = { listen: listen.value, targets: targets.value, recorder, name: kind };
-  // Only what the command line gave: a `--no-x` flag's default (true) is nobody's knob value.
+  // Only what the command line gave, for either kind of flag: a `--no-x` flag's default (true) is nobody's knob value.
   const given = Object.fromEntries(Object.entries(flags).filter(([k]) => cmd.getOptionValueSource(k) === 'cli'));
-  const knobs = usesL7Flags(c) ? stripCommon(l7OptionsFromFlags(common, flags)) : knobsFromFlags(c, given);
+  const knobs = usesL7Flags(c) ? stripCommon(l7OptionsFromFlags(common, given)) : knobsFromFlags(c, given);
   if (flags.printConfig) {
     await printConfig(ctx, c, knobs, common);
     return;
