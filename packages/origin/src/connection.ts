@@ -91,13 +91,16 @@ export function openConnection(ctx: OriginContext, socket: Socket): Connection {
   return conn;
 }
 
+/** What an HTTP/1.1 connection of either engine (node's, fast/) notes for its close reason. */
+export type HttpCloseFacts = Pick<Connection, 'reason' | 'closingAfterResponse' | 'peerFinFirst' | 'errorCode'>;
+
 /**
  * Why a connection ended, from what it saw; read once, at 'close'. The rule
  * is core's `closeReason`, the same for every component: this side's own
  * reason (or the `Connection: close` it announced) wins, then a reset (even
  * after the peer's FIN), then the peer's FIN, then any other error.
  */
-export function closeReason(conn: Connection): CloseReason {
+export function closeReason(conn: HttpCloseFacts): CloseReason {
   return classifyClose({
     localReason: conn.reason ?? conn.closingAfterResponse,
     errorCode: conn.errorCode,

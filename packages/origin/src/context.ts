@@ -3,7 +3,7 @@ import type { CloseReason, Recorder } from '@keepalive-lab/core';
 import type { Connection } from './connection.js';
 import type { FaultPlan } from './faults/index.js';
 import type { ResolvedOriginOptions } from './options.js';
-import type { ResponseTemplate } from './response.js';
+import type { LabHeaders, ResponseTemplate } from './response.js';
 
 /** Cheap live counters, read by the CLI and tests; plain increments on the hot path. */
 export interface OriginCounters {
@@ -47,6 +47,23 @@ export function connectionOpened(ctx: OriginContext, remotePort: number | null):
   const r = ctx.recorder;
   if (isRecording(r)) r.record({ event: 'conn-open', source: 'origin', t: r.now(), origin: ctx.options.name, conn: id, remotePort });
   return id;
+}
+
+/**
+ * A request read whole (every engine, either protocol): its `request` event,
+ * only when someone records. `lab` is null when nobody did at its head.
+ */
+export function recordRequest(
+  ctx: OriginContext,
+  conn: { readonly id: number; readonly remotePort: number | null },
+  lab: LabHeaders | null,
+  nth: number,
+  method: string,
+  bytes: number,
+): void {
+  const r = ctx.recorder;
+  if (!isRecording(r)) return;
+  r.originRequest(ctx.options.name, lab?.id ?? null, conn.id, conn.remotePort, nth, method, bytes, lab?.hop ?? null);
 }
 
 /** Its end at the socket's 'close' (either protocol): counted, and conn-close recorded with the reason decided then. */

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
 import { LabError } from '@keepalive-lab/core';
-import { isRecording, type OriginContext } from './context.js';
+import { isRecording, recordRequest, type OriginContext } from './context.js';
 import type { H2cConnection } from './h2c.js';
 import { readLabHeaders, type LabHeaders } from './response.js';
 
@@ -72,10 +72,8 @@ function onStreamData(this: PendingStream, chunk: Buffer): void {
 function onStreamEnd(this: PendingStream): void {
   const p = this[kState];
   if (p === undefined) return;
-  const { ctx, conn, lab, nth } = p;
-  const r = ctx.recorder;
-  if (isRecording(r))
-    r.originRequest(ctx.options.name, lab?.id ?? null, conn.id, conn.remotePort, nth, p.method, p.bytes, lab?.hop ?? null);
+  const ctx = p.ctx;
+  recordRequest(ctx, p.conn, p.lab, p.nth, p.method, p.bytes);
   const delay = ctx.options.delay;
   if (delay > 0) {
     // Unref'd: a pending answer must not keep a closing process alive; its socket does while it matters.

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { closeReason as classifyClose, LAB_HEADERS, LabError, type CloseReason } from '@keepalive-lab/core';
 import { connectionClosed, connectionOpened, type OriginContext } from './context.js';
 import { createStreamHandler } from './h2c-stream.js';
+import { idleCloseAfter } from './idle-close-buffer.js';
 import { connectionHeaders } from './response.js';
 
 /**
@@ -101,14 +102,12 @@ export function serveH2c(server: Http2Server, ctx: OriginContext, track: (socket
   const bySocket = new WeakMap<Socket, H2cConnection>();
   const bySession = new WeakMap<ServerHttp2Session, H2cConnection>();
   const { keepAliveTimeout, idleCloseBuffer, maxRequestsPerSocket } = ctx.options;
-  const idleAfter = keepAliveTimeout === 0 ? null : keepAliveTimeout + idleCloseBuffer;
+  const idleAfter = idleCloseAfter(keepAliveTimeout, idleCloseBuffer);
   const arm = (conn: H2cConnection): void => {
     if (idleAfter === null || conn.open > 0 || ctx.closing) return;
     conn.disarm();
-    conn.idleTimer = setTimeout(() => {
-      conn.idleTimer = null;
-      if (conn.open === 0) conn.goAway('idle-timeout');
-    }, idleAfter);
+    // A module function, not a closure per stream close.
+    conn.idleTimer = setTimeout(idleFired, idleAfter, conn);
     // The socket keeps the process alive while it matters.
     conn.idleTimer.unref();
   };
@@ -156,6 +155,11 @@ export function serveH2c(server: Http2Server, ctx: OriginContext, track: (socket
       else conn.goAway('server-close');
     },
   };
+}
+
+function idleFired(conn: H2cConnection): void {
+  conn.idleTimer = null;
+  if (conn.open === 0) conn.goAway('idle-timeout');
 }
 
 /** Records conn-open, and conn-close with its reason when the TCP connection closes. */

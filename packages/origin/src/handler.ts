@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LabError } from '@keepalive-lab/core';
 import type { Connection } from './connection.js';
-import { isRecording, type OriginContext } from './context.js';
+import { isRecording, recordRequest, type OriginContext } from './context.js';
 import type { Fault } from './faults/index.js';
 import { closingHeaders, declaresBody, readLabHeaders, type LabHeaders } from './response.js';
 
@@ -29,7 +29,7 @@ export function createRequestHandler(ctx: OriginContext): (req: IncomingMessage,
     if (arrivalFaults.length > 0) {
       const fault = firing(arrivalFaults, conn, nth);
       if (fault !== null) {
-        recordRequest(ctx, conn, req, lab, nth, 0);
+        recordRequest(ctx, conn, lab, nth, req.method ?? 'UNKNOWN', 0);
         takeOver(ctx, fault, conn, res, lab, nth);
         return;
       }
@@ -83,7 +83,8 @@ function onRequestRead(
   nth: number,
   bytes: number,
 ): void {
-  recordRequest(ctx, conn, req, lab, nth, bytes);
+  // Always set on a server request; typed optional.
+  recordRequest(ctx, conn, lab, nth, req.method ?? 'UNKNOWN', bytes);
   const answerFaults = ctx.faults.answer;
   if (answerFaults.length > 0) {
     const fault = firing(answerFaults, conn, nth);
@@ -123,20 +124,6 @@ function respond(ctx: OriginContext, conn: Connection, res: ServerResponse, nth:
   res.end(ctx.template.body);
   conn.answered++;
   ctx.counters.requestsAnswered++;
-}
-
-function recordRequest(
-  ctx: OriginContext,
-  conn: Connection,
-  req: IncomingMessage,
-  lab: LabHeaders | null,
-  nth: number,
-  bytes: number,
-): void {
-  const r = ctx.recorder;
-  if (!isRecording(r)) return;
-  // Always set on a server request; typed optional.
-  r.originRequest(ctx.options.name, lab?.id ?? null, conn.id, conn.remotePort, nth, req.method ?? 'UNKNOWN', bytes, lab?.hop ?? null);
 }
 
 function firing(faults: readonly Fault[], conn: Connection, nth: number): Fault | null {

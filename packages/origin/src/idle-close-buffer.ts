@@ -4,6 +4,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export const NODE_IDLE_CLOSE_BUFFER_MS = 1000;
 
 /**
+ * When an idle connection closes, in every engine and protocol (node's here,
+ * fast/serve.ts's sweep, h2c.ts's timer): keepAliveTimeout + idleCloseBuffer
+ * after it fell idle; null with keepAliveTimeout 0, which never closes an
+ * idle connection (node's meaning).
+ */
+export function idleCloseAfter(keepAliveTimeout: number, buffer: number): number | null {
+  return keepAliveTimeout === 0 ? null : keepAliveTimeout + buffer;
+}
+
+/**
  * The `idleCloseBuffer` knob: an idle keep-alive socket closes at
  * keepAliveTimeout + idleCloseBuffer instead of node's keepAliveTimeout + 1000,
  * while `Keep-Alive: timeout=N` still advertises keepAliveTimeout. 0 closes at
@@ -32,9 +42,10 @@ export const NODE_IDLE_CLOSE_BUFFER_MS = 1000;
  * byte), and keepAliveTimeout 0 has no idle timer to move.
  */
 export function idleCloseBuffer(keepAliveTimeout: number, buffer: number): ((req: IncomingMessage, res: ServerResponse) => void) | null {
-  if (keepAliveTimeout === 0 || buffer === NODE_IDLE_CLOSE_BUFFER_MS) return null;
+  const after = idleCloseAfter(keepAliveTimeout, buffer);
+  if (after === null || buffer === NODE_IDLE_CLOSE_BUFFER_MS) return null;
+  const wanted = after;
   const armedByNode = keepAliveTimeout + NODE_IDLE_CLOSE_BUFFER_MS;
-  const wanted = keepAliveTimeout + buffer;
   // One function per origin, not a closure per request: the socket is found on the response.
   function rearm(this: ServerResponse): void {
     // node's resOnFinish has just run (and detached res.socket); the request keeps its socket.

@@ -183,11 +183,13 @@ export interface RefusalCheckable {
 
 interface RefusalRule {
   expected: string;
-  isSet: (o: RefusalCheckable) => boolean;
-  found: (o: RefusalCheckable) => unknown;
+  /** Whether the value found at the rule's path is set to anything but its default. */
+  isSet: (value: unknown) => boolean;
 }
 
 const positive = (v: unknown): boolean => typeof v === 'number' && v > 0;
+const isTrue = (v: unknown): boolean => v === true;
+const isFalse = (v: unknown): boolean => v === false;
 
 /**
  * Each knob that one of the other servers cannot honour, by its path (the
@@ -195,18 +197,14 @@ const positive = (v: unknown): boolean => typeof v === 'number' && v > 0;
  * but its default, it is refused with that server (H2C_REFUSED, FAST_REFUSED).
  */
 const RULES = {
-  protocol: { expected: "'http/1.1'", isSet: (o) => o.protocol === 'h2c', found: (o) => o.protocol },
-  keepAlive: { expected: 'true', isSet: (o) => o.keepAlive === false, found: (o) => o.keepAlive },
-  keepAliveHint: { expected: 'true', isSet: (o) => o.keepAliveHint === false, found: (o) => o.keepAliveHint },
-  closeWindow: { expected: '0', isSet: (o) => positive(o.closeWindow), found: (o) => o.closeWindow },
-  'faults.dropOnReuse': { expected: 'false', isSet: (o) => o.faults?.dropOnReuse === true, found: (o) => o.faults?.dropOnReuse },
-  'faults.resetMidResponse': {
-    expected: 'false',
-    isSet: (o) => o.faults?.resetMidResponse === true,
-    found: (o) => o.faults?.resetMidResponse,
-  },
-  'faults.silent': { expected: 'false', isSet: (o) => o.faults?.silent === true, found: (o) => o.faults?.silent },
-  'faults.downFor': { expected: '0', isSet: (o) => positive(o.faults?.downFor), found: (o) => o.faults?.downFor },
+  protocol: { expected: "'http/1.1'", isSet: (v) => v === 'h2c' },
+  keepAlive: { expected: 'true', isSet: isFalse },
+  keepAliveHint: { expected: 'true', isSet: isFalse },
+  closeWindow: { expected: '0', isSet: positive },
+  'faults.dropOnReuse': { expected: 'false', isSet: isTrue },
+  'faults.resetMidResponse': { expected: 'false', isSet: isTrue },
+  'faults.silent': { expected: 'false', isSet: isTrue },
+  'faults.downFor': { expected: '0', isSet: positive },
 } satisfies Record<string, RefusalRule>;
 
 type RulePath = keyof typeof RULES;
@@ -232,8 +230,21 @@ export const H2C_REFUSED: readonly RulePath[] = ['keepAlive', 'keepAliveHint', '
  */
 export const FAST_REFUSED: readonly RulePath[] = ['protocol', 'closeWindow', ...FAULT_PATHS];
 
-const conflicts = (paths: readonly RulePath[], o: RefusalCheckable): { path: string; expected: string; found: unknown }[] =>
-  paths.filter((p) => RULES[p].isSet(o)).map((p) => ({ path: p, expected: RULES[p].expected, found: RULES[p].found(o) }));
+/** The value at a rule's path: a top-level knob, or one under `faults.`. */
+function valueAt(o: RefusalCheckable, path: RulePath): unknown {
+  const dot = path.indexOf('.');
+  if (dot < 0) return o[path as Exclude<keyof RefusalCheckable, 'faults'>];
+  return o.faults?.[path.slice(dot + 1) as keyof NonNullable<RefusalCheckable['faults']>];
+}
+
+function conflicts(paths: readonly RulePath[], o: RefusalCheckable): { path: string; expected: string; found: unknown }[] {
+  const found: { path: string; expected: string; found: unknown }[] = [];
+  for (const path of paths) {
+    const value = valueAt(o, path);
+    if (RULES[path].isSet(value)) found.push({ path, expected: RULES[path].expected, found: value });
+  }
+  return found;
+}
 
 /** The HTTP/1.1-only knobs set on options meant for h2c, in H2C_REFUSED's order; empty when none. */
 export const h2cConflicts = (o: RefusalCheckable) => conflicts(H2C_REFUSED, o);

@@ -5,8 +5,8 @@ import { ServerBase, type Endpoint, type Recorder } from '@keepalive-lab/core';
 import { openConnection } from './connection.js';
 import { newCounters, type OriginContext, type OriginCounters } from './context.js';
 import { closeWindowOnIdle, planFaults } from './faults/index.js';
-import { serveFast, type FastServing } from './fast/serve.js';
-import { serveH2c, type H2cServing } from './h2c.js';
+import { serveFast } from './fast/serve.js';
+import { serveH2c } from './h2c.js';
 import { createRequestHandler } from './handler.js';
 import { idleCloseBuffer } from './idle-close-buffer.js';
 import { resolveOriginOptions, type OriginOptions, type ResolvedOriginOptions } from './options.js';
@@ -33,10 +33,8 @@ export class Origin extends ServerBase {
   readonly #ctx: OriginContext;
   #downTimer: NodeJS.Timeout | null = null;
   #outageBegun = false;
-  /** Set with protocol h2c: the http2 side; null for HTTP/1.1. */
-  readonly #h2c: H2cServing | null;
-  /** Set with engine 'fast': its connections; null for node:http and h2c. */
-  readonly #fast: FastServing | null;
+  /** The h2c side (h2c.ts) or the fast engine (fast/serve.ts); null for node:http, which this class wires itself. */
+  readonly #other: { endSocket(socket: Socket): void; stop?(): void } | null;
 
   constructor(options: OriginOptions = {}) {
     const resolved = resolveOriginOptions(options);
@@ -57,17 +55,9 @@ export class Origin extends ServerBase {
       lastConnId: 0,
       closing: false,
     };
-    if (h2c !== null) {
-      this.#h2c = serveH2c(h2c, this.#ctx, (socket) => this.track(socket));
-      this.#fast = null;
-      return;
-    }
-    this.#h2c = null;
-    if (fast !== null) {
-      this.#fast = serveFast(fast, this.#ctx, (socket) => this.track(socket));
-      return;
-    }
-    this.#fast = null;
+    const track = (socket: Socket): void => this.track(socket);
+    this.#other = h2c !== null ? serveH2c(h2c, this.#ctx, track) : fast !== null ? serveFast(fast, this.#ctx, track) : null;
+    if (this.#other !== null) return;
     const server = this.server as HttpServer;
     // Node's own knobs, not reimplemented: the lab shows what node does.
     server.keepAliveTimeout = resolved.keepAliveTimeout;
@@ -128,7 +118,7 @@ export class Origin extends ServerBase {
   override close(): Promise<void> {
     this.#ctx.closing = true;
     if (this.#downTimer !== null) clearTimeout(this.#downTimer);
-    this.#fast?.stop();
+    this.#other?.stop?.();
     return super.close();
   }
 
@@ -141,12 +131,8 @@ export class Origin extends ServerBase {
    * same as node's, by fast/connection.ts.
    */
   protected override endSocket(socket: Socket): void {
-    if (this.#h2c !== null) {
-      this.#h2c.endSocket(socket);
-      return;
-    }
-    if (this.#fast !== null) {
-      this.#fast.endSocket(socket);
+    if (this.#other !== null) {
+      this.#other.endSocket(socket);
       return;
     }
     const conn = this.#ctx.connections.get(socket);

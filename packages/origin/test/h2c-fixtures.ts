@@ -1,35 +1,23 @@
 import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
 import { once } from 'node:events';
-import { test as base } from 'vitest';
-import { Recorder } from '@keepalive-lab/core';
-import { createOrigin, type Origin, type OriginOptions } from '../src/index.js';
+import type { OriginOptions } from '../src/index.js';
+import { test as labTest, type Started } from './fixtures.js';
 
-export interface H2Started {
-  origin: Origin;
-  recorder: Recorder;
-  port: number;
-}
+export type H2Started = Started;
 
 export interface H2Lab {
-  /** An h2c origin on 127.0.0.1:0 with its own recorder; closed after the test. */
+  /** An h2c origin on 127.0.0.1:0 with its own recorder; closed after the test (fixtures.ts's lab.start). */
   start(options?: OriginOptions): Promise<H2Started>;
   /** A connected node:http2 client session (prior knowledge), destroyed after the test. */
   session(port: number): Promise<ClientHttp2Session>;
 }
 
-/** Everything a test opens is closed after `use`, even when the test fails. */
-export const test = base.extend<{ h2: H2Lab }>({
-  h2: async ({}, use) => {
-    const origins: Origin[] = [];
+/** Everything a test opens is closed after `use`, even when the test fails: sessions here, then origins by `lab`. */
+export const test = labTest.extend<{ h2: H2Lab }>({
+  h2: async ({ lab }, use) => {
     const sessions: ClientHttp2Session[] = [];
     await use({
-      async start(options = {}) {
-        const recorder = new Recorder();
-        const origin = createOrigin({ protocol: 'h2c', ...options, recorder });
-        origins.push(origin);
-        const { port } = await origin.listen();
-        return { origin, recorder, port };
-      },
+      start: (options = {}) => lab.start({ protocol: 'h2c', ...options }),
       async session(port) {
         const s = connect(`http://127.0.0.1:${port}`);
         sessions.push(s);
@@ -40,7 +28,6 @@ export const test = base.extend<{ h2: H2Lab }>({
       },
     });
     for (const s of sessions) s.destroy();
-    await Promise.all(origins.map((o) => o.close()));
   },
 });
 

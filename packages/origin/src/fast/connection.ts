@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net';
 import {
-  closeReason,
   consumeSocket,
   pauseReading,
   releaseSocket,
@@ -11,7 +10,8 @@ import {
   type Llhttp,
   type ParseError,
 } from '@keepalive-lab/core';
-import { connectionClosed, connectionOpened, isRecording, type OriginContext } from '../context.js';
+import { closeReason } from '../connection.js';
+import { connectionClosed, connectionOpened, isRecording, recordRequest, type OriginContext } from '../context.js';
 import { connectionHeaders, readLabHeaders, type LabHeaders } from '../response.js';
 import {
   BAD_REQUEST,
@@ -121,11 +121,12 @@ export class FastConnection {
   #stopped = false;
   /** This side is ending the connection: nothing more is written; destroyed once flushed. */
   #ending = false;
+  /** The close facts, as connection.ts's Connection names them (its closeReason reads both engines'). */
   reason: CloseReason | null = null;
   /** Set when a response told the client this side will close. */
-  #closingAfterResponse: 'max-requests' | 'connection-close' | null = null;
-  #peerFinFirst = false;
-  #errorCode: string | null = null;
+  closingAfterResponse: 'max-requests' | 'connection-close' | null = null;
+  peerFinFirst = false;
+  errorCode: string | null = null;
   #pausedForDrain = false;
   /** The last answer is written; the end follows within the tick (#closeAfter). */
   #finishing = false;
@@ -161,7 +162,7 @@ export class FastConnection {
 
   /** Nothing is waiting for its answer, and an answer was given: the keep-alive idle clock runs. */
   get idle(): boolean {
-    return this.answered > 0 && this.#queue.length === 0 && this.#reading === null && !this.#ending;
+    return this.answered > 0 && this.quiet && !this.#ending;
   }
 
   /** Nothing is in flight (close() may end it at once). */
@@ -179,7 +180,7 @@ export class FastConnection {
     this.#reading = null;
     this.#queue.length = 0;
     // node destroys the socket with the parse error: the node engine records `error` (the HPE code was the socket's error).
-    this.#errorCode ??= r.code;
+    this.errorCode ??= r.code;
     this.#endAfter(r.code === 'HPE_HEADER_OVERFLOW' ? HEADER_TOO_LARGE : BAD_REQUEST);
   }
 
@@ -199,8 +200,10 @@ export class FastConnection {
     if (this.#stopped) return;
     const ctx = this.#shared.ctx;
     const max = ctx.options.maxRequestsPerSocket;
+    // HTTP/1.0 asks for neither a Host nor a 100 Continue: no scan.
+    const seen = major === 1 && minor >= 1 ? scanHead(raw) : 0;
     // node answers these itself in their turn, before its 'request' event (lib/_http_server.js parserOnIncoming).
-    const refused = max > 0 && this.received >= max ? 'over' : major === 1 && minor === 1 && !hasHost(raw) ? 'no-host' : null;
+    const refused = max > 0 && this.received >= max ? 'over' : major === 1 && minor === 1 && (seen & HAS_HOST) === 0 ? 'no-host' : null;
     if (refused !== null) {
       if (refused === 'no-host') this.#stopped = true;
       const bad: Pending = { nth: 0, method: '', lab: null, keepAlive: false, bytes: 0, ready: false, refused };
@@ -227,7 +230,7 @@ export class FastConnection {
     this.#reading = p;
     this.#queue.push(p);
     // node's default for `Expect: 100-continue` (no 'checkContinue' listener): 100 Continue at once, then the request.
-    if (major === 1 && minor >= 1 && expectsContinue(raw)) this.socket.write(CONTINUE, 'latin1');
+    if ((seen & EXPECTS_CONTINUE) !== 0) this.socket.write(CONTINUE, 'latin1');
   }
 
   addHeaders(fields: string[]): void {
@@ -245,23 +248,19 @@ export class FastConnection {
     const p = this.#reading;
     if (p === null) return;
     this.#reading = null;
-    const ctx = this.#shared.ctx;
     if (p.refused !== null) {
-      p.ready = true;
-      this.#flush();
+      this.ready(p);
       return;
     }
-    const r = ctx.recorder;
-    if (isRecording(r))
-      r.originRequest(ctx.options.name, p.lab?.id ?? null, this.id, this.remotePort, p.nth, p.method, p.bytes, p.lab?.hop ?? null);
+    const ctx = this.#shared.ctx;
+    recordRequest(ctx, this, p.lab, p.nth, p.method, p.bytes);
     const delay = ctx.options.delay;
     if (delay > 0) {
       // Unref'd: a pending answer must not keep a closing process alive; its socket does while it matters.
       setTimeout(answerLater, delay, this, p).unref();
       return;
     }
-    p.ready = true;
-    this.#flush();
+    this.ready(p);
   }
 
   ready(p: Pending): void {
@@ -304,7 +303,7 @@ export class FastConnection {
       own = lines.keepAlive;
       closes = false;
     } else own = lines.close;
-    if (closes) this.#closingAfterResponse ??= maxReached ? 'max-requests' : 'connection-close';
+    if (closes) this.closingAfterResponse ??= maxReached ? 'max-requests' : 'connection-close';
     const now = Date.now();
     // node sends no body for HEAD (content-length stays: the length a GET would get).
     const body = p.method === 'HEAD' ? '' : ctx.template.body;
@@ -376,7 +375,7 @@ export class FastConnection {
   }
 
   peerEnded(): void {
-    if (!this.socket.writableEnded) this.#peerFinFirst = true;
+    if (!this.socket.writableEnded) this.peerFinFirst = true;
     // node's socketOnEnd (httpAllowHalfOpen false): what is in flight is abandoned, and this side ends.
     this.#stopped = true;
     this.#reading = null;
@@ -385,7 +384,7 @@ export class FastConnection {
   }
 
   errored(err: NodeJS.ErrnoException): void {
-    this.#errorCode ??= err.code ?? err.name;
+    this.errorCode ??= err.code ?? err.name;
   }
 
   closed(): void {
@@ -393,13 +392,7 @@ export class FastConnection {
     shared.open.delete(this);
     this.#queue.length = 0;
     this.#reading = null;
-    connectionClosed(shared.ctx, this.id, this.remotePort, this.answered, () =>
-      closeReason({
-        localReason: this.reason ?? this.#closingAfterResponse,
-        errorCode: this.#errorCode,
-        peerEnded: this.#peerFinFirst,
-      }),
-    );
+    connectionClosed(shared.ctx, this.id, this.remotePort, this.answered, () => closeReason(this));
     const p = this.#parser;
     if (p === null) return;
     this.#parser = null;
@@ -416,6 +409,9 @@ export class FastConnection {
 }
 
 const of = (o: unknown): FastConnection => (o as Owned)[kConn];
+
+/** The fast connection of an accepted socket (each has one from accept on), or undefined. */
+export const fastConnectionOf = (socket: Socket): FastConnection | undefined => (socket as Partial<Owned>)[kConn];
 
 function onExecute(this: HttpParser, r: number | ParseError): void {
   of(this).executed(r);
@@ -490,20 +486,25 @@ function refusal(kind: 'no-host' | 'over', now: number): string {
   return kind === 'no-host' ? `${NO_HOST_START}${dateHeader(now)}${NO_HOST_END}` : `${OVER_START}${dateHeader(now)}${OVER_END}`;
 }
 
-/** A Host header among the raw headers. */
-function hasHost(raw: string[]): boolean {
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] ?? '';
-    if (name.length === 4 && name.toLowerCase() === 'host') return true;
-  }
-  return false;
-}
+const HAS_HOST = 1;
+const EXPECTS_CONTINUE = 2;
 
-/** `Expect: 100-continue` among the raw headers (names of length 6 only are looked at). */
-function expectsContinue(raw: string[]): boolean {
+/**
+ * One scan of the raw headers for what node:http checks on an HTTP/1.1 head:
+ * a Host header (HAS_HOST) and `Expect: 100-continue` (EXPECTS_CONTINUE, the
+ * first Expect decides). Only names of length 4 or 6 are lower-cased.
+ */
+function scanHead(raw: string[]): number {
+  let seen = 0;
+  let expectSeen = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] ?? '';
-    if (name.length === 6 && name.toLowerCase() === 'expect') return (raw[i + 1] ?? '').toLowerCase() === '100-continue';
+    if (name.length === 4) {
+      if (name.toLowerCase() === 'host') seen |= HAS_HOST;
+    } else if (name.length === 6 && !expectSeen && name.toLowerCase() === 'expect') {
+      expectSeen = true;
+      if ((raw[i + 1] ?? '').toLowerCase() === '100-continue') seen |= EXPECTS_CONTINUE;
+    }
   }
-  return false;
+  return seen;
 }

@@ -2,7 +2,8 @@ import { maxHeaderSize } from 'node:http';
 import type { Server, Socket } from 'node:net';
 import { loadLlhttp } from '@keepalive-lab/core';
 import type { OriginContext } from '../context.js';
-import { FastConnection, type FastShared } from './connection.js';
+import { idleCloseAfter } from '../idle-close-buffer.js';
+import { FastConnection, fastConnectionOf, type FastShared } from './connection.js';
 import { connectionLines } from './response-head.js';
 
 /** What origin.ts asks of the fast engine. */
@@ -38,8 +39,7 @@ export function serveFast(server: Server, ctx: OriginContext, track: (socket: So
     maxHeaderSize,
     open: new Set(),
   };
-  const byId = new WeakMap<Socket, FastConnection>();
-  const idleAfter = o.keepAliveTimeout === 0 ? 0 : o.keepAliveTimeout + o.idleCloseBuffer;
+  const idleAfter = idleCloseAfter(o.keepAliveTimeout, o.idleCloseBuffer) ?? 0;
   const tick = Math.min(250, Math.max(10, Math.floor(idleAfter / 10)));
   let sweeper: NodeJS.Timeout | null = null;
   let stopped = false;
@@ -56,7 +56,8 @@ export function serveFast(server: Server, ctx: OriginContext, track: (socket: So
     track(socket);
     // Nagle off, as node's http server sets it (noDelay: true since node 18): one write per answer goes out at once.
     socket.setNoDelay(true);
-    byId.set(socket, new FastConnection(shared, socket));
+    // It finds itself on the socket from now on (fastConnectionOf).
+    new FastConnection(shared, socket);
     if (idleAfter > 0 && sweeper === null && !stopped) {
       sweeper = setInterval(sweep, tick);
       // The sockets keep the process alive while they matter; the sweep never does.
@@ -65,7 +66,7 @@ export function serveFast(server: Server, ctx: OriginContext, track: (socket: So
   });
   return {
     endSocket(socket) {
-      const c = byId.get(socket);
+      const c = fastConnectionOf(socket);
       if (c === undefined) socket.end();
       else c.endForClose();
     },
