@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { describe, expect } from 'vitest';
-import { ok } from './helpers/l7-fake-origin.js';
+import { ok, type Responder } from './helpers/l7-fake-origin.js';
 import { ENGINES, get, l7Test as test, type L7Engine, type L7Lab } from './helpers/l7-fixture.js';
 import type { RawClient } from './helpers/l7-raw-client.js';
 
@@ -27,9 +27,9 @@ async function readUntilClose(c: RawClient): Promise<string> {
   return c.received;
 }
 
-async function healthyLab(lab: L7Lab): Promise<{ proxy: L7Engine; keep: RawClient }> {
-  const origin = await lab.origin((r) => ok(r.target));
-  // A header deadline far away: nothing here may be a 408.
+/** A proxy (deadlines far away: nothing here may be a 408 or 504) and a keep-alive client it has served once. */
+async function healthyLab(lab: L7Lab, answer: Responder = (r) => ok(r.target)): Promise<{ proxy: L7Engine; keep: RawClient }> {
+  const origin = await lab.origin(answer);
   const proxy = await lab.proxy([origin], { headerTimeout: 5000, upstreamTimeout: 5000 });
   const keep = await lab.client(proxy);
   await served(keep, 'k1');
@@ -65,10 +65,7 @@ describe.each(ENGINES)('%s clients gone mid-request', (kind) => {
   });
 
   test('a partial body then FIN: nothing written back, peer-closed, and the upstream exchange is abandoned', async ({ lab }) => {
-    const origin = await lab.origin((r) => (r.method === 'POST' ? { silent: true } : ok(r.target)));
-    const proxy = await lab.proxy([origin], { headerTimeout: 5000, upstreamTimeout: 5000 });
-    const keep = await lab.client(proxy);
-    await served(keep, 'k1');
+    const { proxy, keep } = await healthyLab(lab, (r) => (r.method === 'POST' ? { silent: true } : ok(r.target)));
     const c = await lab.client(proxy);
     c.write('POST /up HTTP/1.1\r\nHost: lab\r\nx-lab-request-id: body\r\nContent-Length: 10\r\n\r\nabc');
     await lab.waitEvent('forward', (e) => e.id === 'body');

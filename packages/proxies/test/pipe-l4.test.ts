@@ -134,8 +134,10 @@ describe('pipe-l4 (a correct L4 forwarder)', () => {
     // More than loopback's socket buffers hold along the way (a few MB each), so the proxy's memory would take the rest.
     const size = 48 * 1024 * 1024;
     let backedUp = -1;
+    // Built before anyone connects: 48 MB takes long enough to eat into the client's stall (and more on a loaded machine).
+    const reply = pattern(size);
     const upstream = await lab.rawServer((s) => {
-      s.end(pattern(size));
+      s.end(reply);
       // Sampled while the client is still stalled: what the upstream could not hand over yet.
       setTimeout(() => (backedUp = s.writableLength), 400);
     }, true);

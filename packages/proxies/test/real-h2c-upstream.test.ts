@@ -69,6 +69,31 @@ async function burst(port: number, n: number, sockets: number, tag: string): Pro
   return Promise.all(Array.from({ length: n }, (_, i) => one(i)));
 }
 
+/** `burst`, every one of the `n` answered 200. */
+async function burstOk(port: number, n: number, sockets: number, tag: string): Promise<Reply[]> {
+  const replies = await burst(port, n, sockets, tag);
+  expect(replies.map((r) => r.status)).toEqual(Array<number>(n).fill(200));
+  return replies;
+}
+
+/** A real peer with `knobs` in front of the lab's h2c origin with `origin`: the origin's recorder and the peer's port. */
+async function peerOnH2cOrigin(
+  peer: ReturnType<typeof peerKind>,
+  knobs: Record<string, unknown>,
+  origin: OriginOptions,
+): Promise<{ o: { port: number; recorder: Recorder }; port: number }> {
+  const o = await h2cOrigin(origin);
+  return { o, port: await started(await peer.create(knobs, o.port), closers) };
+}
+
+/** The scenario's workload (below) through a real peer: every answer 200, from 5 client connections. */
+async function scenarioBurst(peer: ReturnType<typeof peerKind>, knobs: Record<string, unknown>, tag: string) {
+  const { o, port } = await peerOnH2cOrigin(peer, knobs, { delay: 200 });
+  const replies = await burstOk(port, 20, 5, tag);
+  expect(new Set(replies.map((r) => r.clientPort)).size).toBe(5);
+  return { o, replies };
+}
+
 /** Origin connection (its conn number) → the nth of each request it carried, from the origin's records. */
 function streamsPerConnection(recorder: Recorder): Map<number, number[]> {
   const by = new Map<number, number[]>();
@@ -150,21 +175,16 @@ describe('upstreamProtocol on the real peers: the generated configs', () => {
 // so every client connection has a request in flight at once and carries 4 in turn.
 describe('upstreamProtocol h2c on the real peers against the lab h2c origin (20 requests, 5 client connections)', () => {
   it.skipIf(!caddy.installed)('caddy: one origin connection carries all 20 as streams, nth 1 to 20', async () => {
-    const o = await h2cOrigin({ delay: 200 });
-    const port = await started(await caddy.create({ upstreamProtocol: 'h2c' }, o.port), closers);
-    const replies = await burst(port, 20, 5, 'c');
-    expect(replies.map((r) => r.status)).toEqual(Array<number>(20).fill(200));
-    expect(new Set(replies.map((r) => r.clientPort)).size).toBe(5);
+    const { o } = await scenarioBurst(caddy, { upstreamProtocol: 'h2c' }, 'c');
     expect(originEvents(o.recorder, 'conn-open')).toHaveLength(1);
     expect([...streamsPerConnection(o.recorder).values()].map((n) => [...n].sort((a, b) => a - b))).toEqual([range(1, 20)]);
   });
 
   it.skipIf(!caddy.installed)("caddy: after the origin's idle GOAWAY ends that connection, the next requests open a new one", async () => {
-    const o = await h2cOrigin({ keepAliveTimeout: 300, idleCloseBuffer: 0 });
-    const port = await started(await caddy.create({ upstreamProtocol: 'h2c' }, o.port), closers);
-    expect((await burst(port, 5, 5, 'a')).map((r) => r.status)).toEqual(Array<number>(5).fill(200));
+    const { o, port } = await peerOnH2cOrigin(caddy, { upstreamProtocol: 'h2c' }, { keepAliveTimeout: 300, idleCloseBuffer: 0 });
+    await burstOk(port, 5, 5, 'a');
     expect(await until(() => originEvents(o.recorder, 'conn-close').length === 1, 3000)).toBe(true);
-    expect((await burst(port, 5, 5, 'b')).map((r) => r.status)).toEqual(Array<number>(5).fill(200));
+    await burstOk(port, 5, 5, 'b');
     expect(originEvents(o.recorder, 'conn-open')).toHaveLength(2);
   });
 
@@ -172,11 +192,7 @@ describe('upstreamProtocol h2c on the real peers against the lab h2c origin (20 
   // and an h2 connection carrying a session's stream stays reserved to that session while streams run. So the
   // 5 client connections get 5 h2 connections, 4 streams each, one at a time: h2 framing, HTTP/1.1's count.
   it.skipIf(!haproxy.installed)('haproxy, reuse safe: one h2 connection per client connection, 4 streams each', async () => {
-    const o = await h2cOrigin({ delay: 200 });
-    const port = await started(await haproxy.create({ upstreamProtocol: 'h2c' }, o.port), closers);
-    const replies = await burst(port, 20, 5, 's');
-    expect(replies.map((r) => r.status)).toEqual(Array<number>(20).fill(200));
-    expect(new Set(replies.map((r) => r.clientPort)).size).toBe(5);
+    const { o, replies } = await scenarioBurst(haproxy, { upstreamProtocol: 'h2c' }, 's');
     expect(originEvents(o.recorder, 'conn-open')).toHaveLength(5);
     expect([...streamsPerConnection(o.recorder).values()]).toEqual(Array(5).fill([1, 2, 3, 4]));
     // Each client connection's 4 requests rode one origin connection, a different one per client connection.
@@ -189,11 +205,7 @@ describe('upstreamProtocol h2c on the real peers against the lab h2c origin (20 
   // http-reuse always: streams of every client share an h2 connection, but HAProxy's connection lists are per
   // thread (nbthread defaults to the CPUs it may run on): at most one h2 connection per thread that got clients.
   it.skipIf(!haproxy.installed)('haproxy, reuse always: the 20 streams share at most one h2 connection per HAProxy thread', async () => {
-    const o = await h2cOrigin({ delay: 200 });
-    const port = await started(await haproxy.create({ upstreamProtocol: 'h2c', reuse: 'always' }, o.port), closers);
-    const replies = await burst(port, 20, 5, 'w');
-    expect(replies.map((r) => r.status)).toEqual(Array<number>(20).fill(200));
-    expect(new Set(replies.map((r) => r.clientPort)).size).toBe(5);
+    const { o } = await scenarioBurst(haproxy, { upstreamProtocol: 'h2c', reuse: 'always' }, 'w');
     const conns = originEvents(o.recorder, 'conn-open').length;
     expect(conns).toBeGreaterThanOrEqual(1);
     expect(conns).toBeLessThanOrEqual(Math.min(5, availableParallelism()));
@@ -206,12 +218,11 @@ describe('upstreamProtocol h2c on the real peers against the lab h2c origin (20 
   it.skipIf(!haproxy.installed)(
     "haproxy: after the origin's idle GOAWAY ends its connections, the next requests open new ones",
     async () => {
-      const o = await h2cOrigin({ keepAliveTimeout: 300, idleCloseBuffer: 0 });
-      const port = await started(await haproxy.create({ upstreamProtocol: 'h2c' }, o.port), closers);
-      expect((await burst(port, 5, 5, 'a')).map((r) => r.status)).toEqual(Array<number>(5).fill(200));
+      const { o, port } = await peerOnH2cOrigin(haproxy, { upstreamProtocol: 'h2c' }, { keepAliveTimeout: 300, idleCloseBuffer: 0 });
+      await burstOk(port, 5, 5, 'a');
       const first = originEvents(o.recorder, 'conn-open').length;
       expect(await until(() => originEvents(o.recorder, 'conn-close').length === first, 3000)).toBe(true);
-      expect((await burst(port, 5, 5, 'b')).map((r) => r.status)).toEqual(Array<number>(5).fill(200));
+      await burstOk(port, 5, 5, 'b');
       expect(originEvents(o.recorder, 'conn-open').length).toBeGreaterThan(first);
     },
   );

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { LabError } from '@keepalive-lab/core';
-import { UPSTREAM_PROTOCOLS } from '../l7-kit/options.js';
+import { h2cRefusal, UPSTREAM_PROTOCOLS } from '../l7-kit/options.js';
 
 /**
  * A real peer's `upstreamProtocol` knob: l7's name and values
@@ -13,18 +12,11 @@ export const upstreamProtocolKnob = (how: string) =>
 
 /**
  * Refuses, by name, a knob the peer's h2c path would silently ignore (as l7
- * refuses its pool knobs with h2c): the first of `knobs` set when
- * upstreamProtocol is h2c. Thrown where the config is generated, so both a
- * run and `lab proxy <kind> --print-config` say it.
+ * refuses its pool knobs with h2c, by the same rule: h2cRefusal): the first
+ * of `knobs` set when upstreamProtocol is h2c. Thrown where the config is
+ * generated, so both a run and `lab proxy <kind> --print-config` say it.
  */
 export function refuseWithH2c(kind: string, knobs: Record<string, unknown>, names: readonly string[], why: string): void {
-  if (knobs.upstreamProtocol !== 'h2c') return;
-  const set = names.find((k) => knobs[k] !== undefined);
-  if (set === undefined) return;
-  const expected = `unset with upstreamProtocol h2c (${why})`;
-  throw new LabError('LAB_ERR_USAGE', `${kind} proxy option ${set}: expected ${expected}, found ${String(knobs[set])}`, {
-    path: set,
-    expected,
-    found: String(knobs[set]),
-  });
+  const refusal = h2cRefusal(kind, knobs, names, why);
+  if (refusal !== null) throw refusal;
 }

@@ -130,12 +130,28 @@ const MIN: Record<NumberKey, number> = {
   closeGraceMs: 0,
 };
 
-const bad = (option: string, expected: string, found: unknown): LabError =>
-  new LabError('LAB_ERR_USAGE', `l7 proxy option ${option}: expected ${expected}, found ${String(found)}`, {
+/** A proxy kind's option refused: the option, what it must be, what it was. */
+const optionError = (kind: string, option: string, expected: string, found: unknown): LabError =>
+  new LabError('LAB_ERR_USAGE', `${kind} proxy option ${option}: expected ${expected}, found ${String(found)}`, {
     path: option,
     expected,
     found: String(found),
   });
+
+const bad = (option: string, expected: string, found: unknown): LabError => optionError('l7', option, expected, found);
+
+/**
+ * Refuses, by name, an option an h2c upstream would silently ignore: the
+ * first of `names` set in `options` when its upstreamProtocol is h2c (null:
+ * none). l7's pool options here (resolveL7Options), a real peer's where its
+ * config is generated (kinds/upstream-protocol.ts): one rule, one wording.
+ */
+export function h2cRefusal(kind: string, options: object, names: readonly string[], why: string): LabError | null {
+  const o = options as Readonly<Record<string, unknown>>;
+  if (o.upstreamProtocol !== 'h2c') return null;
+  const set = names.find((k) => o[k] !== undefined);
+  return set === undefined ? null : optionError(kind, set, `unset with upstreamProtocol h2c (${why})`, o[set]);
+}
 
 /**
  * Fills defaults and checks every option; an error names the option and its
@@ -161,18 +177,13 @@ export function resolveL7Options(
       new LabError('LAB_ERR_USAGE', L7_FAST_NO_H2C, { path: 'upstreamProtocol', expected: speaks.join(' | '), found: upstreamProtocol }),
     );
   }
-  if (upstreamProtocol === 'h2c') {
-    const set = POOL_ONLY_OPTIONS.find((k) => options[k] !== undefined);
-    if (set !== undefined) {
-      return fail(
-        bad(
-          set,
-          'unset with upstreamProtocol h2c (one HTTP/2 session per origin carries every request: no pool to size, no Keep-Alive hint)',
-          options[set],
-        ),
-      );
-    }
-  }
+  const refusal = h2cRefusal(
+    'l7',
+    options,
+    POOL_ONLY_OPTIONS,
+    'one HTTP/2 session per origin carries every request: no pool to size, no Keep-Alive hint',
+  );
+  if (refusal !== null) return fail(refusal);
   const r: ResolvedL7Options = {
     listen: options.listen ?? { ...L7_DEFAULTS.listen },
     targets: options.targets,

@@ -11,15 +11,12 @@ import { UPSTREAM_TIMEOUT, type UpstreamConn } from './upstream-pool.js';
  * else is answered 502 (504 for a timeout), never retried. Both L7 engines
  * ask afterFailedAttempt(), with the facts measured the same way (the pool
  * says whether the socket was reused and what it read), so they cannot drift.
+ * l7's h2c upstream asks too: HTTP/2 says outright that a stream was not
+ * processed (`refused`), in place of the stale socket's signs.
  */
 
 /** RFC 9110 §9.2.2. POST, PATCH, LOCK and every other method are absent on purpose. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-
-/** RFC 9110 §9.2.2: a request a client may send again without asking (l7's h2c retry asks too). */
-export function isIdempotent(method: string): boolean {
-  return IDEMPOTENT.has(method);
-}
 
 /** How a dead kept-alive socket shows itself: reset, broken pipe, or EOF ("socket hang up"). */
 const STALE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
@@ -35,6 +32,12 @@ export interface FailedAttempt {
   /** The request had a body, which has been streamed and is gone. */
   hasBody: boolean;
   errorCode: string | undefined;
+  /**
+   * h2c only (no pooled socket): the origin refused the stream unprocessed
+   * (RFC 9113 §8.7: REFUSED_STREAM, GOAWAY), the sign that replaces
+   * reused / response bytes / error code. Absent on HTTP/1.1.
+   */
+  refused?: boolean;
 }
 
 /** Bytes the attempt's socket read since the pool handed it over: any at all means the origin began to answer. */
@@ -43,15 +46,9 @@ export function responseBytes(conn: UpstreamConn | null): number {
 }
 
 export function isRetryable(f: FailedAttempt): boolean {
-  return (
-    f.attempt === 1 &&
-    f.reused &&
-    responseBytes(f.conn) === 0 &&
-    !f.hasBody &&
-    IDEMPOTENT.has(f.method) &&
-    f.errorCode !== undefined &&
-    STALE_CODES.has(f.errorCode)
-  );
+  if (f.attempt !== 1 || f.hasBody || !IDEMPOTENT.has(f.method)) return false;
+  if (f.refused !== undefined) return f.refused;
+  return f.reused && responseBytes(f.conn) === 0 && f.errorCode !== undefined && STALE_CODES.has(f.errorCode);
 }
 
 /** What an engine does with a failed attempt whose answer has not started: send it again (fresh socket), or answer. */

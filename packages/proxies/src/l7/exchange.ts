@@ -15,10 +15,10 @@ import type { ProxyStatus } from '../l7-kit/errors-responses.js';
 import { checkRequestFraming, endsConnection, type RequestFraming } from '../l7-kit/framing.js';
 import { clientResponseHeaders, interimResponse, UNASKED_SWITCH, upstreamRequestHeaders } from '../l7-kit/hop-by-hop.js';
 import type { L7Context, Target } from '../l7-kit/l7-base.js';
-import { afterFailedAttempt, isIdempotent } from '../l7-kit/retry.js';
+import { afterFailedAttempt } from '../l7-kit/retry.js';
 import { UPSTREAM_TIMEOUT, type PoolRequestOptions, type UpstreamConn } from '../l7-kit/upstream-pool.js';
 import { h2RequestHeaders, withoutPseudo } from './h2c-headers.js';
-import type { H2cSession, H2cUpstream } from './h2c-upstream.js';
+import type { H2cAttempt, H2cSession, H2cUpstream } from './h2c-upstream.js';
 import { sendError } from './send-error.js';
 
 /** node's writer for bytes outside a message (it writes `100 Continue` with it); keeps pipelined order. */
@@ -229,7 +229,7 @@ export class Exchange {
     this.#session = null;
     this.#stream = null;
     const headers = h2RequestHeaders(this.#headers, this.#req.method ?? 'GET', f.path, f.host ?? t.label);
-    let a: ReturnType<H2cUpstream['request']>;
+    let a: H2cAttempt | null;
     try {
       a = h2c.request(headers, !f.hasBody, avoid);
     } catch (err) {
@@ -330,9 +330,9 @@ export class Exchange {
 
   /**
    * h2c: an attempt failed. After the answer's head: the client's response is
-   * cut (as on HTTP/1.1). Before it: a refused request is sent once more, on a
-   * new session, when it may be (idempotent, no body: nothing kept for replay;
-   * retryStale on); anything else is answered 502, a timeout 504.
+   * cut (as on HTTP/1.1). Before it: retry.ts decides, as for HTTP/1.1; a
+   * refused request goes once more on a new session (not while closing: no
+   * new session then), anything else is answered 502, a timeout 504.
    */
   #h2Failed(code: string | undefined, refused: boolean): void {
     if (this.#settled) return;
@@ -342,23 +342,27 @@ export class Exchange {
       return;
     }
     const f = this.#framing as RequestFraming;
-    const h2c = this.#ctx.h2c(this.target);
-    if (
-      refused &&
-      h2c !== null &&
-      this.attempt === 1 &&
-      this.#ctx.options.retryStale &&
-      !this.#ctx.closing &&
-      !f.hasBody &&
-      isIdempotent(this.#req.method ?? '')
-    ) {
+    const next = afterFailedAttempt(
+      {
+        method: this.#req.method ?? '',
+        attempt: this.attempt,
+        reused: this.#sessionReused,
+        conn: null,
+        hasBody: f.hasBody,
+        errorCode: code,
+        refused: refused && !this.#ctx.closing,
+      },
+      this.#ctx.options.retryStale,
+    );
+    if (next.retry) {
       this.#ctx.countRetry();
       this.attempt++;
       this.#forwarded = false;
-      this.#sendH2(h2c, f, this.#ctx.targets[this.target] as Target, this.#session);
+      // Only an h2c attempt fails here: its upstream is there.
+      this.#sendH2(this.#ctx.h2c(this.target) as H2cUpstream, f, this.#ctx.targets[this.target] as Target, this.#session);
       return;
     }
-    this.#reject(code === UPSTREAM_TIMEOUT ? 504 : 502, code ?? 'upstream-error', f.hasBody && !this.#req.complete);
+    this.#reject(next.status, next.why, f.hasBody && !this.#req.complete);
   }
 
   /**
